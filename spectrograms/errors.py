@@ -1,0 +1,25 @@
+"""The library's exceptions. Every error it raises on purpose is a :class:`SpectrogramError`.
+
+Bad values are also ``ValueError`` and wrong types also ``TypeError``, so code written against the
+standard exceptions keeps working.
+"""
+
+
+class SpectrogramError(Exception):
+    """Base class of every error raised by spectrograms."""
+
+
+class InvalidInputError(SpectrogramError, ValueError):
+    """A signal or parameter has a value outside what is allowed (the message names it)."""
+
+
+class InvalidTypeError(SpectrogramError, TypeError):
+    """A signal or parameter has the wrong type (the message names it)."""
+
+
+class DimensionMismatchError(SpectrogramError, ValueError):
+    """Shapes that must agree do not (e.g. bin counts of spectrograms batched together)."""
+
+
+class FFTBackendError(SpectrogramError, RuntimeError):
+    """The native FFT backend failed or is unavailable."""

@@ -1,0 +1,337 @@
+"""Parameter objects. Each validates itself on construction, is immutable and hashable (so plans built
+from equal parameters are shared), and names the offending parameter when a value is not allowed.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+import torch
+
+from ._validate import finite_float, non_negative_float, one_of, positive_float, positive_int
+from .errors import InvalidInputError, InvalidTypeError
+
+__all__ = [
+    "WindowType",
+    "StftParams",
+    "SpectrogramParams",
+    "LogParams",
+    "MelNorm",
+    "MelScale",
+    "MelParams",
+]
+
+
+class WindowType:
+    """A window function, evaluated for a given ``n_fft`` by :meth:`coefficients`.
+
+    The named windows are periodic ("DFT-even"), as ``torch.hann_window(n)`` and
+    ``scipy.signal.get_window(name, n)`` make them, which is what spectral analysis wants:
+    ``WindowType.hanning``, ``WindowType.hamming``, ``WindowType.blackman``,
+    ``WindowType.rectangular``; ``WindowType.kaiser(beta)`` and ``WindowType.gaussian(std)`` (std in
+    samples). ``WindowType.custom(coefficients, normalize=None)`` takes any coefficients of length
+    ``n_fft``; ``normalize`` is None, ``"sum"`` (coefficients sum to 1), ``"peak"`` (maximum 1) or
+    ``"energy"`` (squares sum to 1).
+    """
+
+    hanning: ClassVar[WindowType]
+    hamming: ClassVar[WindowType]
+    blackman: ClassVar[WindowType]
+    rectangular: ClassVar[WindowType]
+
+    _NORMALIZATIONS = (None, "sum", "peak", "energy")
+
+    def __init__(self, kind: str, parameter: float | None = None, custom: tuple[float, ...] | None = None):
+        self.kind = kind
+        self.parameter = parameter
+        self._custom = custom
+
+    @classmethod
+    def kaiser(cls, beta: float) -> WindowType:
+        """Periodic Kaiser window with shape parameter ``beta >= 0`` (as ``torch.kaiser_window``)."""
+        return cls("kaiser", non_negative_float("beta", beta))
+
+    @classmethod
+    def gaussian(cls, std: float) -> WindowType:
+        """Periodic Gaussian window with standard deviation ``std > 0`` in samples (as scipy's)."""
+        return cls("gaussian", positive_float("std", std))
+
+    @classmethod
+    def custom(cls, coefficients, normalize: str | None = None) -> WindowType:
+        """A window given by its coefficients (any 1-D real sequence; its length must equal n_fft)."""
+        one_of("normalize", normalize, cls._NORMALIZATIONS)
+        try:
+            values = np.asarray(coefficients, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise InvalidTypeError(
+                f"coefficients must be a 1-D sequence of real numbers, got {type(coefficients).__name__}"
+            ) from None
+        if values.ndim != 1 or values.size == 0:
+            raise InvalidInputError(f"coefficients must be a non-empty 1-D sequence, got shape {values.shape}")
+        if not np.all(np.isfinite(values)):
+            raise InvalidInputError("coefficients must all be finite")
+        if normalize == "sum":
+            values = values / _nonzero("sum", values.sum())
+        elif normalize == "peak":
+            values = values / _nonzero("peak", np.abs(values).max())
+        elif normalize == "energy":
+            values = values / _nonzero("energy", math.sqrt((values**2).sum()))
+        return cls("custom", custom=tuple(values.tolist()))
+
+    def coefficients(self, n_fft: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+        """The window as a tensor of shape ``(n_fft,)``.
+
+        Raises:
+            InvalidInputError: a custom window whose length is not ``n_fft``.
+        """
+        n_fft = positive_int("n_fft", n_fft)
+        f64 = torch.float64
+        if self.kind == "hanning":
+            window = torch.hann_window(n_fft, dtype=f64)
+        elif self.kind == "hamming":
+            window = torch.hamming_window(n_fft, dtype=f64)
+        elif self.kind == "blackman":
+            window = torch.blackman_window(n_fft, dtype=f64)
+        elif self.kind == "rectangular":
+            window = torch.ones(n_fft, dtype=f64)
+        elif self.kind == "kaiser":
+            window = torch.kaiser_window(n_fft, periodic=True, beta=self.parameter, dtype=f64)
+        elif self.kind == "gaussian":
+            n = torch.arange(n_fft, dtype=f64) - n_fft / 2
+            window = torch.exp(-0.5 * (n / self.parameter) ** 2)
+        else:
+            if len(self._custom) != n_fft:
+                raise InvalidInputError(
+                    f"the custom window has {len(self._custom)} coefficients but n_fft is {n_fft}; "
+                    "they must be equal"
+                )
+            window = torch.tensor(self._custom, dtype=f64)
+        return window.to(dtype)
+
+    def _key(self):
+        return (self.kind, self.parameter, self._custom)
+
+    def __eq__(self, other):
+        return isinstance(other, WindowType) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        if self.kind == "custom":
+            return f"WindowType.custom(<{len(self._custom)} coefficients>)"
+        if self.parameter is not None:
+            return f"WindowType.{self.kind}({self.parameter})"
+        return f"WindowType.{self.kind}"
+
+
+def _nonzero(name: str, value: float) -> float:
+    if value == 0:
+        raise InvalidInputError(f"cannot normalize a window by its {name}: it is 0")
+    return value
+
+
+for _name in ("hanning", "hamming", "blackman", "rectangular"):
+    setattr(WindowType, _name, WindowType(_name))
+
+_WINDOW_NAMES = {"hann": "hanning", "hanning": "hanning", "hamming": "hamming", "blackman": "blackman",
+                 "rectangular": "rectangular", "boxcar": "rectangular", "ones": "rectangular"}
+
+
+def _as_window(window) -> WindowType:
+    if isinstance(window, WindowType):
+        return window
+    if isinstance(window, str) and window.lower() in _WINDOW_NAMES:
+        return getattr(WindowType, _WINDOW_NAMES[window.lower()])
+    raise InvalidTypeError(
+        f"window must be a WindowType (e.g. WindowType.hanning) or one of {sorted(_WINDOW_NAMES)}, got {window!r}"
+    )
+
+
+@dataclass(frozen=True)
+class StftParams:
+    """Framing and window of a short-time Fourier transform.
+
+    Args:
+        n_fft: frame length and FFT size in samples; the transform has ``n_fft // 2 + 1`` bins.
+        hop_size: samples between the starts of successive frames.
+        window: a :class:`WindowType` (or its name, e.g. ``"hann"``); default periodic Hann.
+        centre: if True (default), frame ``t`` is centred on sample ``t * hop_size`` and the signal is
+            padded by ``n_fft // 2`` on both sides, as librosa and torchaudio do; there are
+            ``1 + n_samples // hop_size`` frames. If False, frames start at sample 0 and there are
+            ``1 + (n_samples - n_fft) // hop_size`` of them.
+        pad_mode: ``"constant"`` (zeros, librosa's default) or ``"reflect"`` (torchaudio's default).
+    """
+
+    n_fft: int
+    hop_size: int
+    window: WindowType = field(default_factory=lambda: WindowType.hanning)
+    centre: bool = True
+    pad_mode: str = "constant"
+
+    def __post_init__(self):
+        object.__setattr__(self, "n_fft", positive_int("n_fft", self.n_fft))
+        object.__setattr__(self, "hop_size", positive_int("hop_size", self.hop_size))
+        object.__setattr__(self, "window", _as_window(self.window))
+        if not isinstance(self.centre, bool):
+            raise InvalidTypeError(f"centre must be a bool, got {self.centre!r}")
+        one_of("pad_mode", self.pad_mode, ("constant", "reflect"))
+        if self.window.kind == "custom":
+            self.window.coefficients(self.n_fft)  # raises if the length is not n_fft
+
+    @property
+    def n_bins(self) -> int:
+        """Number of frequency bins of the real FFT: ``n_fft // 2 + 1``."""
+        return self.n_fft // 2 + 1
+
+    def n_frames(self, n_samples: int) -> int:
+        """Number of frames for a signal of ``n_samples`` samples.
+
+        Raises:
+            InvalidInputError: an empty signal, or one shorter than ``n_fft`` with ``centre=False``.
+        """
+        n_samples = int(n_samples)
+        if n_samples <= 0:
+            raise InvalidInputError(f"the signal is empty (n_samples={n_samples}); it needs at least 1 sample")
+        pad = self.n_fft // 2 if self.centre else 0
+        if n_samples + 2 * pad < self.n_fft:
+            raise InvalidInputError(
+                f"the signal has {n_samples} samples but n_fft is {self.n_fft}; with centre=False a signal "
+                "needs at least n_fft samples (or use centre=True)"
+            )
+        if self.centre and self.pad_mode == "reflect" and n_samples <= pad:
+            raise InvalidInputError(
+                f"pad_mode='reflect' needs more than n_fft // 2 = {pad} samples, got {n_samples}; "
+                "use pad_mode='constant' for such short signals"
+            )
+        return 1 + (n_samples + 2 * pad - self.n_fft) // self.hop_size
+
+
+@dataclass(frozen=True)
+class SpectrogramParams:
+    """STFT parameters plus the sample rate that gives the axes their units.
+
+    Args:
+        stft: the :class:`StftParams`.
+        sample_rate: samples per second (> 0).
+    """
+
+    stft: StftParams
+    sample_rate: float
+
+    def __post_init__(self):
+        if not isinstance(self.stft, StftParams):
+            raise InvalidTypeError(f"stft must be a StftParams, got {type(self.stft).__name__}")
+        object.__setattr__(self, "sample_rate", positive_float("sample_rate", self.sample_rate))
+
+    @classmethod
+    def speech_default(cls, sample_rate: float) -> SpectrogramParams:
+        """32 ms Hann frames every 10 ms at 16 kHz (n_fft 512, hop 160), scaled to ``sample_rate``."""
+        sample_rate = positive_float("sample_rate", sample_rate)
+        n_fft = 1 << max(4, math.ceil(math.log2(0.032 * sample_rate)))
+        return cls(StftParams(n_fft, max(1, round(0.010 * sample_rate))), sample_rate)
+
+    @classmethod
+    def music_default(cls, sample_rate: float) -> SpectrogramParams:
+        """Hann frames of 2048 samples every 512 (librosa's defaults)."""
+        return cls(StftParams(2048, 512), sample_rate)
+
+    @property
+    def nyquist(self) -> float:
+        return self.sample_rate / 2
+
+    def bin_frequencies(self) -> np.ndarray:
+        """Centre frequency in Hz of each FFT bin, shape ``(n_fft // 2 + 1,)``."""
+        return np.arange(self.stft.n_bins) * self.sample_rate / self.stft.n_fft
+
+    def frame_times(self, n_frames: int) -> np.ndarray:
+        """Time in seconds of the centre of each frame, shape ``(n_frames,)``."""
+        offset = 0 if self.stft.centre else self.stft.n_fft / 2
+        return (np.arange(n_frames) * self.stft.hop_size + offset) / self.sample_rate
+
+
+@dataclass(frozen=True)
+class LogParams:
+    """Decibel conversion: ``dB = 10 * log10(max(P, 10 ** (floor_db / 10)))`` for power ``P``.
+
+    Args:
+        floor_db: the lowest value in dB (finite; default -80). Below about -379 dB the floor is the
+            smallest normal float32 instead.
+    """
+
+    floor_db: float = -80.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "floor_db", finite_float("floor_db", self.floor_db))
+
+
+class MelNorm(str, enum.Enum):
+    """Normalisation of mel filters: none, ``slaney`` (area 1 per filter, librosa's default), or unit
+    ``l1`` / ``l2`` norm per filter."""
+
+    none = "none"
+    slaney = "slaney"
+    l1 = "l1"
+    l2 = "l2"
+
+
+class MelScale(str, enum.Enum):
+    """Hz-to-mel mapping: ``slaney`` (linear below 1 kHz, logarithmic above; librosa's default) or
+    ``htk`` (2595 log10(1 + f / 700); torchaudio's default)."""
+
+    slaney = "slaney"
+    htk = "htk"
+
+
+@dataclass(frozen=True)
+class MelParams:
+    """A mel filterbank of triangular filters.
+
+    Args:
+        n_mels: number of mel bands (> 0).
+        f_min: lowest frequency in Hz (>= 0; default 0).
+        f_max: highest frequency in Hz (> f_min, at most the Nyquist frequency, which is checked
+            when the sample rate is known); None means the Nyquist frequency.
+        norm: a :class:`MelNorm` or its name; None means no normalisation.
+        scale: a :class:`MelScale` or its name (default ``slaney``).
+    """
+
+    n_mels: int
+    f_min: float = 0.0
+    f_max: float | None = None
+    norm: MelNorm = MelNorm.none
+    scale: MelScale = MelScale.slaney
+
+    def __post_init__(self):
+        object.__setattr__(self, "n_mels", positive_int("n_mels", self.n_mels))
+        object.__setattr__(self, "f_min", non_negative_float("f_min", self.f_min))
+        if self.f_max is not None:
+            object.__setattr__(self, "f_max", positive_float("f_max", self.f_max))
+            if self.f_min >= self.f_max:
+                raise InvalidInputError(f"f_min must be below f_max, got f_min={self.f_min}, f_max={self.f_max}")
+        object.__setattr__(self, "norm", _as_enum(MelNorm, "norm", MelNorm.none if self.norm is None else self.norm))
+        object.__setattr__(self, "scale", _as_enum(MelScale, "scale", self.scale))
+
+    def resolved_f_max(self, sample_rate: float) -> float:
+        """``f_max``, or the Nyquist frequency when it is None; checks it against ``sample_rate``."""
+        nyquist = sample_rate / 2
+        f_max = nyquist if self.f_max is None else self.f_max
+        if f_max > nyquist:
+            raise InvalidInputError(
+                f"f_max={f_max} Hz is above the Nyquist frequency {nyquist} Hz of sample_rate={sample_rate}"
+            )
+        if self.f_min >= f_max:
+            raise InvalidInputError(f"f_min={self.f_min} Hz must be below f_max={f_max} Hz")
+        return f_max
+
+
+def _as_enum(enum_type, name: str, value):
+    try:
+        return enum_type(value)
+    except ValueError:
+        allowed = ", ".join(repr(member.value) for member in enum_type)
+        raise InvalidInputError(f"{name} must be one of {allowed}; got {value!r}") from None

@@ -1,0 +1,186 @@
+"""Result objects. Each owns a torch tensor and hands its memory out without a copy: ``.tensor``,
+``.data`` (a writable NumPy view), ``__array__`` and the DLPack protocol.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .errors import InvalidInputError
+from .params import LogParams, SpectrogramParams
+
+__all__ = ["TensorResult", "Spectrogram", "StftResult"]
+
+_DLPACK_ALIGNMENT = 64
+
+
+class TensorResult:
+    """Base of the result types: a tensor plus the protocols that share it.
+
+    ``torch.from_dlpack(result)``, ``numpy.from_dlpack(result)`` and ``jax.dlpack.from_dlpack(result)``
+    share memory with ``result.data``; the capsule keeps the memory alive after the result is gone.
+    ``result.__dlpack__(copy=True)`` exports independent memory. TensorFlow takes only a capsule:
+    ``tf.experimental.dlpack.from_dlpack(result.__dlpack__())``.
+    """
+
+    def __init__(self, tensor: torch.Tensor):
+        if not isinstance(tensor, torch.Tensor):
+            raise TypeError(f"tensor must be a torch.Tensor, got {type(tensor).__name__}")
+        self.tensor = tensor
+
+    @property
+    def data(self) -> np.ndarray:
+        """Writable NumPy view of the tensor (CPU only); writes show in ``.tensor`` and vice versa."""
+        return self.tensor.detach().numpy()
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.tensor.shape)
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.tensor.dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self.tensor.device
+
+    def __array__(self, dtype=None, copy=None):
+        array = self.data
+        if dtype is not None and np.dtype(dtype) != array.dtype:
+            return array.astype(dtype)
+        return array.copy() if copy else array
+
+    def __len__(self) -> int:
+        return self.tensor.shape[0]
+
+    def __getitem__(self, index):
+        """Indexes the NumPy view, so ``spec[0]`` is a view of the first row."""
+        return self.data[index]
+
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        tensor = self._exportable(copy=bool(copy))
+        # Forward only what the caller passed: torch's own default for stream is -1, not None.
+        kwargs = {key: value for key, value in (("stream", stream), ("max_version", max_version),
+                                                 ("dl_device", dl_device)) if value is not None}
+        return tensor.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self.tensor.__dlpack_device__()
+
+    def _exportable(self, copy: bool) -> torch.Tensor:
+        tensor = self.tensor
+        if tensor.requires_grad:
+            raise InvalidInputError(
+                "this result's tensor requires grad and cannot be exported through DLPack; "
+                "export result.tensor.detach() instead"
+            )
+        # Consumers rely on 64-byte alignment (JAX copies otherwise; TensorFlow aborts the process
+        # on a misaligned buffer), so a view that is not aligned or contiguous is exported as a copy.
+        aligned = tensor.is_contiguous() and tensor.data_ptr() % _DLPACK_ALIGNMENT == 0
+        if copy or not aligned:
+            tensor = tensor.clone(memory_format=torch.contiguous_format)
+        return tensor
+
+
+class _Axes(TensorResult):
+    """A result laid out as ``(..., n_bins, n_frames)`` with frequency and time axes."""
+
+    def __init__(self, tensor, frequencies, times, params: SpectrogramParams, n_samples: int | None):
+        super().__init__(tensor)
+        self.frequencies = np.asarray(frequencies, dtype=np.float64)
+        self.times = np.asarray(times, dtype=np.float64)
+        self.params = params
+        self.n_samples = n_samples
+
+    @property
+    def n_bins(self) -> int:
+        return self.tensor.shape[-2]
+
+    @property
+    def n_frames(self) -> int:
+        return self.tensor.shape[-1]
+
+    def frequency_range(self) -> tuple[float, float]:
+        """Lowest and highest band frequency in Hz."""
+        return float(self.frequencies[0]), float(self.frequencies[-1])
+
+    def duration(self) -> float:
+        """Duration in seconds of the signal the result was computed from."""
+        if self.n_samples is not None:
+            return self.n_samples / self.params.sample_rate
+        return self.n_frames * self.params.stft.hop_size / self.params.sample_rate
+
+
+class Spectrogram(_Axes):
+    """A spectrogram of shape ``(n_bins, n_frames)``, or ``(batch, n_bins, n_frames)`` for a batch.
+
+    Attributes:
+        tensor: the values (float32 for float32 input, float64 for float64 input).
+        frequencies: Hz of each row (FFT bin or band centre), shape ``(n_bins,)``.
+        times: seconds of each frame's centre, shape ``(n_frames,)``.
+        params: the :class:`SpectrogramParams`.
+        scale: ``"power"``, ``"magnitude"`` or ``"db"``.
+        frequency_scale: ``"linear"``, ``"mel"``, ...
+        band_params: the filterbank's parameters (e.g. :class:`MelParams`), None for linear.
+        db_params: the :class:`LogParams` of a dB spectrogram, else None.
+        n_samples: length of the source signal in samples.
+    """
+
+    def __init__(self, tensor, frequencies, times, params, *, scale: str, frequency_scale: str = "linear",
+                 band_params=None, db_params: LogParams | None = None, n_samples: int | None = None):
+        super().__init__(tensor, frequencies, times, params, n_samples)
+        self.scale = scale
+        self.frequency_scale = frequency_scale
+        self.band_params = band_params
+        self.db_params = db_params
+
+    @property
+    def mel_params(self):
+        return self.band_params if self.frequency_scale == "mel" else None
+
+    @property
+    def floor(self) -> float:
+        """The value that means "silence" here: the dB floor for dB spectrograms, else 0. Padding uses it."""
+        return self.db_params.floor_db if self.scale == "db" else 0.0
+
+    def db_range(self) -> tuple[float, float]:
+        """Smallest and largest value in dB (power and magnitude values are converted)."""
+        low, high = torch.aminmax(self.tensor.detach())
+        low, high = float(low), float(high)
+        if self.scale == "db":
+            return low, high
+        factor = 10.0 if self.scale == "power" else 20.0
+        tiny = np.finfo(np.float64).tiny
+        return factor * np.log10(max(low, tiny)), factor * np.log10(max(high, tiny))
+
+    def unbatch(self) -> list[Spectrogram]:
+        """The items of a batched spectrogram as spectrograms of their own (views, no copy)."""
+        if self.tensor.dim() != 3:
+            return [self]
+        return [Spectrogram(item, self.frequencies, self.times, self.params, scale=self.scale,
+                            frequency_scale=self.frequency_scale, band_params=self.band_params,
+                            db_params=self.db_params, n_samples=self.n_samples) for item in self.tensor]
+
+    def __repr__(self):
+        kind = f"{self.frequency_scale} {self.scale}"
+        return f"Spectrogram({kind}, shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
+
+
+class StftResult(_Axes):
+    """A complex STFT of shape ``(n_fft // 2 + 1, n_frames)`` (or with a leading batch dimension).
+
+    ``.data`` is a complex NumPy view; DLPack exports a complex tensor.
+    """
+
+    def power(self) -> torch.Tensor:
+        """``|X|^2`` as a real tensor of the same shape."""
+        return self.tensor.real.square() + self.tensor.imag.square()
+
+    def magnitude(self) -> torch.Tensor:
+        """``|X|`` as a real tensor of the same shape."""
+        return self.tensor.abs()
+
+    def __repr__(self):
+        return f"StftResult(shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"

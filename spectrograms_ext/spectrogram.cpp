@@ -1,0 +1,179 @@
+// The fused spectrogram op: frames -> window -> r2c -> power or magnitude -> optional sparse
+// filterbank -> optional dB, in one pass over blocks of frames with per-thread scratch. No padded
+// copy of the signal and no complex STFT intermediate is ever made.
+#include <ATen/Parallel.h>
+#include <ATen/core/Tensor.h>
+#include <ATen/ops/empty.h>
+#include <torch/library.h>
+
+#include <atomic>
+#include <cmath>
+#include <limits>
+#include <optional>
+#include <vector>
+
+#include "fftw_plans.h"
+#include "framing.h"
+#include "math.h"
+
+namespace spectrograms {
+namespace {
+
+// A filterbank as one contiguous run of weights per band: band m reads bins
+// [start[m], start[m] + length[m]) with weights[offset[m] ...]. Mel, ERB and log-Hz bands are
+// contiguous already; a band with gaps (chroma) gets explicit zeros inside its run.
+template <typename T>
+struct Bands {
+  std::vector<int64_t> start, length, offset;
+  std::vector<T> weights;
+  int64_t count() const { return int64_t(start.size()); }
+};
+
+// Builds the bands from a CSR matrix (n_bands, n_bins): crow (n_bands + 1), col (nnz), val (nnz).
+template <typename T>
+Bands<T> bands_from_csr(const at::Tensor& crow_t, const at::Tensor& col_t, const at::Tensor& val_t,
+                        int64_t n_bins) {
+  TORCH_CHECK_VALUE(crow_t.dim() == 1 && crow_t.size(0) >= 2 && crow_t.scalar_type() == at::kLong,
+                    "filterbank crow_indices must be a 1-D int64 tensor of length n_bands + 1");
+  TORCH_CHECK_VALUE(col_t.dim() == 1 && col_t.scalar_type() == at::kLong,
+                    "filterbank col_indices must be a 1-D int64 tensor");
+  TORCH_CHECK_VALUE(val_t.dim() == 1 && val_t.size(0) == col_t.size(0),
+                    "filterbank values must be 1-D with one value per column index");
+  const auto crow_c = crow_t.contiguous(), col_c = col_t.contiguous(), val_c = val_t.contiguous();
+  const int64_t* crow = crow_c.data_ptr<int64_t>();
+  const int64_t* col = col_c.data_ptr<int64_t>();
+  const T* val = val_c.data_ptr<T>();
+  const int64_t n_bands = crow_t.size(0) - 1, nnz = col_t.size(0);
+  TORCH_CHECK_VALUE(crow[0] == 0 && crow[n_bands] == nnz, "filterbank crow_indices must run from 0 to nnz");
+  Bands<T> bands;
+  for (int64_t m = 0; m < n_bands; ++m) {
+    TORCH_CHECK_VALUE(crow[m] <= crow[m + 1], "filterbank crow_indices must be non-decreasing");
+    int64_t lo = n_bins, hi = -1;
+    for (int64_t j = crow[m]; j < crow[m + 1]; ++j) {
+      TORCH_CHECK_VALUE(col[j] >= 0 && col[j] < n_bins, "filterbank column ", col[j],
+                        " is outside [0, n_fft // 2 + 1 = ", n_bins, ")");
+      lo = std::min(lo, col[j]);
+      hi = std::max(hi, col[j]);
+    }
+    if (hi < lo) lo = hi = 0;  // an empty band reads nothing
+    const int64_t length = crow[m + 1] > crow[m] ? hi - lo + 1 : 0;
+    bands.start.push_back(lo);
+    bands.length.push_back(length);
+    bands.offset.push_back(int64_t(bands.weights.size()));
+    bands.weights.resize(bands.weights.size() + length, T(0));
+    for (int64_t j = crow[m]; j < crow[m + 1]; ++j) bands.weights[bands.offset[m] + col[j] - lo] += val[j];
+  }
+  return bands;
+}
+
+template <typename T>
+void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const FrameGeometry& g, bool magnitude,
+                        const std::optional<Bands<T>>& bands, std::optional<double> floor_db,
+                        at::Tensor& out) {
+  using Complex = typename Fftw<T>::Complex;
+  const int64_t n_bins = g.n_fft / 2 + 1;
+  const int64_t n_out = bands ? bands->count() : n_bins;
+  const int64_t n_signals = x.numel() / g.n_samples;
+  const int64_t stride = aligned_stride<T>(n_bins);
+  // Frames per block: enough to write each output row in runs, few enough that the block's power
+  // spectra stay in L2.
+  const int64_t block = std::clamp<int64_t>((64 * 1024) / int64_t(stride * sizeof(T)), 4, 64);
+  const int64_t blocks_per_signal = (g.n_frames + block - 1) / block;
+  const auto plan = cached_plan<T>(Transform::r2c, g.n_fft);
+  const T* signal_base = x.data_ptr<T>();
+  const T* win = window.data_ptr<T>();
+  T* out_base = out.data_ptr<T>();
+  // Power in dB is 10 log10, magnitude in dB 20 log10; the floor is clamped to the smallest normal
+  // number so the log stays exact.
+  const T db_scale = magnitude ? T(20) : T(10);
+  const T amin = floor_db ? std::max<T>(T(std::pow(10.0, *floor_db / double(db_scale))),
+                                        std::numeric_limits<T>::min())
+                          : T(0);
+  std::atomic<bool> non_finite{false};
+
+  at::parallel_for(0, n_signals * blocks_per_signal, 1, [&](int64_t begin, int64_t end) {
+    AlignedBuffer<T> frame(aligned_stride<T>(g.n_fft));
+    AlignedBuffer<Complex> spectrum(n_bins);
+    AlignedBuffer<T> power(block * stride);
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t s = task / blocks_per_signal;
+      const int64_t f0 = (task % blocks_per_signal) * block;
+      const int64_t nf = std::min(block, g.n_frames - f0);
+      const T* signal = signal_base + s * g.n_samples;
+      T* out_rows = out_base + s * n_out * g.n_frames + f0;
+      bool finite = true;
+      for (int64_t j = 0; j < nf; ++j) {
+        load_windowed_frame(signal, g, f0 + j, win, frame.get());
+        Fftw<T>::r2c(plan, frame.get(), spectrum.get());
+        // The DC bin sums every windowed sample, so a NaN or Inf anywhere in the frame shows here
+        // (a zero window weight times Inf is NaN too).
+        finite = finite && std::isfinite(spectrum.get()[0][0]);
+        const T* c = reinterpret_cast<const T*>(spectrum.get());
+        T* p = power.get() + j * stride;
+        for (int64_t k = 0; k < n_bins; ++k) p[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+        if (magnitude)
+          for (int64_t k = 0; k < n_bins; ++k) p[k] = std::sqrt(p[k]);
+      }
+      if (!finite) non_finite = true;
+      for (int64_t m = 0; m < n_out; ++m) {
+        T* row = out_rows + m * g.n_frames;
+        if (bands) {
+          const T* w = bands->weights.data() + bands->offset[m];
+          const int64_t lo = bands->start[m], len = bands->length[m];
+          for (int64_t j = 0; j < nf; ++j) {
+            const T* p = power.get() + j * stride + lo;
+            T acc = 0;
+            for (int64_t k = 0; k < len; ++k) acc += w[k] * p[k];
+            row[j] = acc;
+          }
+        } else {
+          for (int64_t j = 0; j < nf; ++j) row[j] = power.get()[j * stride + m];
+        }
+        if (floor_db) to_db(row, nf, amin, db_scale);
+      }
+    }
+  });
+  TORCH_CHECK_VALUE(!non_finite, "the signal contains NaN or Inf samples (or values so large that a frame's "
+                                 "sum overflows); clean it, e.g. with torch.nan_to_num, before computing");
+}
+
+at::Tensor spectrogram_cpu(const at::Tensor& signal, const at::Tensor& window, int64_t n_fft, int64_t hop_length,
+                           bool center, c10::string_view pad_mode, double power,
+                           const std::optional<at::Tensor>& fb_crow, const std::optional<at::Tensor>& fb_col,
+                           const std::optional<at::Tensor>& fb_val, std::optional<double> floor_db) {
+  check_signal(signal);
+  check_window(window, signal, n_fft);
+  TORCH_CHECK_VALUE(power == 1.0 || power == 2.0, "power must be 1 (magnitude) or 2 (power), got ", power);
+  TORCH_CHECK_VALUE(!floor_db || std::isfinite(*floor_db), "floor_db must be finite, got ", *floor_db);
+  TORCH_CHECK_VALUE(bool(fb_crow) == bool(fb_col) && bool(fb_col) == bool(fb_val),
+                    "the filterbank needs all of crow_indices, col_indices and values, or none");
+  const FrameGeometry g(signal.size(-1), n_fft, hop_length, center, parse_pad_mode(std::string(pad_mode)));
+  const int64_t n_bins = n_fft / 2 + 1;
+  const int64_t n_out = fb_crow ? fb_crow->size(0) - 1 : n_bins;
+  auto out = at::empty(batch_shape_with(signal, {n_out, g.n_frames}), signal.options());
+  if (out.numel() == 0) return out;
+  const auto x = signal.contiguous();
+  const auto w = window.contiguous();
+  if (x.scalar_type() == at::kFloat) {
+    std::optional<Bands<float>> bands;
+    if (fb_crow) bands = bands_from_csr<float>(*fb_crow, *fb_col, fb_val->to(at::kFloat), n_bins);
+    spectrogram_kernel<float>(x, w, g, power == 1.0, bands, floor_db, out);
+  } else {
+    std::optional<Bands<double>> bands;
+    if (fb_crow) bands = bands_from_csr<double>(*fb_crow, *fb_col, fb_val->to(at::kDouble), n_bins);
+    spectrogram_kernel<double>(x, w, g, power == 1.0, bands, floor_db, out);
+  }
+  return out;
+}
+
+}  // namespace
+
+TORCH_LIBRARY_FRAGMENT(spectrograms, m) {
+  m.def(
+      "spectrogram(Tensor signal, Tensor window, int n_fft, int hop_length, bool center, str pad_mode, "
+      "float power, Tensor? fb_crow, Tensor? fb_col, Tensor? fb_val, float? floor_db) -> Tensor");
+}
+
+TORCH_LIBRARY_IMPL(spectrograms, CPU, m) { m.impl("spectrogram", &spectrogram_cpu); }
+
+}  // namespace spectrograms
