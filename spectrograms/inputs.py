@@ -31,11 +31,12 @@ def as_signal(samples, *, name: str = "samples", max_dims: int = 2) -> torch.Ten
     """
     if isinstance(samples, torch.Tensor):
         tensor = samples.detach()
-    elif isinstance(samples, np.ndarray):
+    elif isinstance(samples, (np.ndarray, np.generic)):
+        samples = np.asarray(samples)
         if samples.dtype.kind not in "fiu" or samples.dtype.byteorder == ">":
             samples = _numeric_array(samples, name)
         array = samples if samples.flags.writeable else samples.copy()
-        tensor = torch.from_numpy(np.ascontiguousarray(array))
+        tensor = torch.from_numpy(array if array.flags.c_contiguous else array.copy(order="C"))
     elif isinstance(samples, (list, tuple)):
         tensor = torch.from_numpy(_numeric_array(samples, name))
     else:
