@@ -34,6 +34,12 @@ struct Fftw<float> {
   static Plan plan_c2r(int n, Complex* in, float* out) {
     return fftwf_plan_dft_c2r_1d(n, in, out, FFTW_MEASURE);
   }
+  static Plan plan_r2c(int rank, const int* n, float* in, Complex* out, unsigned flags) {
+    return fftwf_plan_dft_r2c(rank, n, in, out, flags);
+  }
+  static Plan plan_c2r(int rank, const int* n, Complex* in, float* out, unsigned flags) {
+    return fftwf_plan_dft_c2r(rank, n, in, out, flags);
+  }
   static void r2c(Plan p, float* in, Complex* out) { fftwf_execute_dft_r2c(p, in, out); }
   static void c2r(Plan p, Complex* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
 };
@@ -49,6 +55,12 @@ struct Fftw<double> {
   }
   static Plan plan_c2r(int n, Complex* in, double* out) {
     return fftw_plan_dft_c2r_1d(n, in, out, FFTW_MEASURE);
+  }
+  static Plan plan_r2c(int rank, const int* n, double* in, Complex* out, unsigned flags) {
+    return fftw_plan_dft_r2c(rank, n, in, out, flags);
+  }
+  static Plan plan_c2r(int rank, const int* n, Complex* in, double* out, unsigned flags) {
+    return fftw_plan_dft_c2r(rank, n, in, out, flags);
   }
   static void r2c(Plan p, double* in, Complex* out) { fftw_execute_dft_r2c(p, in, out); }
   static void c2r(Plan p, Complex* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
@@ -74,24 +86,56 @@ class AlignedBuffer {
 
 enum class Transform { r2c, c2r };
 
-// Returns the cached plan for a 1-D real transform of size n, making it on first use.
+// How hard the planner searches. `measure` times candidate algorithms (worth it for the frame sizes
+// the spectrogram ops reuse millions of times); `estimate` plans at once from heuristics, for the FFT
+// family and 2-D transforms, whose sizes follow the data and may each be used only once.
+enum class Rigor { measure, estimate };
+
+namespace detail {
+
+// One plan cache per precision for every shape and rigor: fftw and fftwf keep separate planner
+// state, so each precision needs its own lock, and 1-D and 2-D plans must share it.
 template <typename T>
-typename Fftw<T>::Plan cached_plan(Transform kind, int64_t n) {
-  using Key = std::tuple<Transform, int64_t>;
+typename Fftw<T>::Plan plan_for_shape(Transform kind, int64_t rows, int64_t cols, Rigor rigor) {
+  using Key = std::tuple<Transform, int64_t, int64_t, Rigor>;
   static std::mutex mutex;
   static std::map<Key, typename Fftw<T>::Plan> plans;
-  TORCH_CHECK(n > 0 && n <= (int64_t(1) << 30), "FFT size must be in [1, 2^30], got ", n);
   std::lock_guard<std::mutex> lock(mutex);
-  auto found = plans.find(Key{kind, n});
+  const Key key{kind, rows, cols, rigor};
+  auto found = plans.find(key);
   if (found != plans.end()) return found->second;
-  // Planning with FFTW_MEASURE overwrites its arrays, so it gets scratch of its own.
-  AlignedBuffer<T> real(n + 2);
-  AlignedBuffer<typename Fftw<T>::Complex> spectrum(n / 2 + 1);
-  auto plan = kind == Transform::r2c ? Fftw<T>::plan_r2c(int(n), real.get(), spectrum.get())
-                                     : Fftw<T>::plan_c2r(int(n), spectrum.get(), real.get());
-  TORCH_CHECK(plan != nullptr, "FFTW could not plan a transform of size ", n);
-  plans.emplace(Key{kind, n}, plan);
+  // Planning with FFTW_MEASURE overwrites its arrays, so it gets scratch of its own. The scratch
+  // comes from fftw_malloc like every array the plan later runs on, so alignments agree.
+  const int64_t n_rows = rows == 0 ? 1 : rows;
+  AlignedBuffer<T> real(n_rows * (cols + 2));
+  AlignedBuffer<typename Fftw<T>::Complex> spectrum(n_rows * (cols / 2 + 1));
+  const int shape[2] = {int(rows), int(cols)};
+  const int rank = rows == 0 ? 1 : 2;
+  const int* dims = rows == 0 ? shape + 1 : shape;
+  const unsigned flags = rigor == Rigor::measure ? FFTW_MEASURE : FFTW_ESTIMATE;
+  auto plan = kind == Transform::r2c ? Fftw<T>::plan_r2c(rank, dims, real.get(), spectrum.get(), flags)
+                                     : Fftw<T>::plan_c2r(rank, dims, spectrum.get(), real.get(), flags);
+  TORCH_CHECK(plan != nullptr, "FFTW could not plan a transform of shape (", rows, ", ", cols, ")");
+  plans.emplace(key, plan);
   return plan;
+}
+
+}  // namespace detail
+
+// Returns the cached plan for a 1-D real transform of size n, making it on first use.
+template <typename T>
+typename Fftw<T>::Plan cached_plan(Transform kind, int64_t n, Rigor rigor = Rigor::measure) {
+  TORCH_CHECK(n > 0 && n <= (int64_t(1) << 30), "FFT size must be in [1, 2^30], got ", n);
+  return detail::plan_for_shape<T>(kind, 0, n, rigor);
+}
+
+// Returns the cached plan for a 2-D real transform of a contiguous (rows, cols) array (the complex
+// side is (rows, cols / 2 + 1)), planned with FFTW_ESTIMATE.
+template <typename T>
+typename Fftw<T>::Plan cached_plan_2d(Transform kind, int64_t rows, int64_t cols) {
+  TORCH_CHECK(rows > 0 && cols > 0 && rows <= (int64_t(1) << 30) / cols,
+              "2-D FFT shape must be positive with at most 2^30 elements, got (", rows, ", ", cols, ")");
+  return detail::plan_for_shape<T>(kind, rows, cols, Rigor::estimate);
 }
 
 }  // namespace spectrograms
