@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
+from . import _aten
 from ._frames import n_frames
 
 
@@ -46,3 +49,63 @@ def _(signal, window, n_fft, hop_length, center, pad_mode, power, fb_crow, fb_co
     n_out = fb_crow.shape[0] - 1 if fb_crow is not None else n_fft // 2 + 1
     frames = n_frames(signal.shape[-1], n_fft, hop_length, center)
     return signal.new_empty((*signal.shape[:-1], n_out, frames))
+
+
+# --- Autograd and the CUDA kernel -------------------------------------------------------------------
+
+
+def _reference_spectrogram(signal, window, n_fft, hop_length, center, pad_mode, power, fb_crow, fb_col, fb_val,
+                           floor_db):
+    """The op written with ATen calls (``torch.stft``, i.e. cuFFT on CUDA, then torch ops), on any device.
+
+    Same arguments, values, checks and error messages as the native kernel. Registered as the op's
+    CUDA kernel; on CPU it is tested against the native FFTW kernel.
+    """
+    return _aten.spectrogram(signal, window, n_fft, hop_length, center, pad_mode, power, fb_crow, fb_col, fb_val,
+                             floor_db)
+
+
+torch.library.register_kernel("spectrograms::spectrogram", "cuda", _reference_spectrogram)
+
+
+def _setup_context(ctx, inputs, output):
+    signal, window, n_fft, hop_length, center, pad_mode, power, fb_crow, fb_col, fb_val, floor_db = inputs
+    ctx.save_for_backward(signal, window, fb_crow, fb_col, fb_val)
+    ctx.args = (n_fft, hop_length, center, pad_mode)
+    ctx.power = power
+    ctx.floor_db = floor_db
+
+
+def _backward(ctx, grad):
+    """Gradient with respect to the signal only (window and filterbank are fixed buffers).
+
+    Recomputes the complex STFT, which the fused forward never materialises, and chains the adjoints: dB -> filterbank^T -> power or magnitude -> STFT adjoint (overlap-add of the
+    windowed inverse real FFT, then the adjoint of the padding). Written in differentiable torch ops
+    (and the stft op, which has its own formula), so double backward works too.
+    """
+    signal, window, fb_crow, fb_col, fb_val = ctx.saved_tensors
+    if not ctx.needs_input_grad[0]:
+        return (None,) * 11
+    n_fft = ctx.args[0]
+    spectrum = torch.ops.spectrograms.stft.default(signal, window, *ctx.args)
+    filterbank = None
+    if fb_crow is not None:
+        filterbank = _aten.dense_filterbank(fb_crow, fb_col, fb_val, n_fft // 2 + 1, signal.dtype)
+    if ctx.floor_db is not None:
+        # d/dv scale * log10(max(v, amin)) = scale / (v ln 10) where v > amin, else 0.
+        values = _aten.reduce_spectrum(spectrum, ctx.power, filterbank)
+        amin = _aten.db_amin(ctx.floor_db, ctx.power, signal.dtype)
+        grad = grad * (_aten.db_scale(ctx.power) / math.log(10.0)) / values.clamp(min=amin) * (values > amin)
+    if filterbank is not None:
+        grad = filterbank.transpose(0, 1) @ grad
+    if ctx.power == 1.0:
+        # d|X| = Re(conj(X / |X|) dX); |X| = 0 gives 0 (X / tiny is 0 there), as torch.abs does.
+        magnitude = spectrum.abs().clamp(min=torch.finfo(signal.dtype).tiny)
+        grad_spectrum = grad * (spectrum / magnitude)
+    else:
+        grad_spectrum = 2.0 * grad * spectrum
+    grad_signal = _aten.stft_adjoint(grad_spectrum, window, signal.shape[-1], *ctx.args)
+    return (grad_signal,) + (None,) * 10
+
+
+torch.library.register_autograd("spectrograms::spectrogram", _backward, setup_context=_setup_context)
