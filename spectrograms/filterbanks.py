@@ -7,15 +7,33 @@ each band only touches the bins where its weights are non-zero.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 
-from .params import MelNorm, MelParams, MelScale, SpectrogramParams
+from ._validate import non_negative_float, positive_int
+from .errors import InvalidInputError
+from .params import ChromaParams, ErbParams, LogHzParams, MelNorm, MelParams, MelScale, SpectrogramParams
 
-__all__ = ["Filterbank", "hz_to_mel", "mel_to_hz", "mel_filterbank"]
+__all__ = [
+    "Filterbank",
+    "hz_to_mel",
+    "mel_to_hz",
+    "mel_filterbank",
+    "hz_to_erb_rate",
+    "erb_rate_to_hz",
+    "erb_bandwidth",
+    "erb_filterbank",
+    "loghz_filterbank",
+    "chroma_filterbank",
+    "PITCH_CLASSES",
+    "chroma_labels",
+    "dct_matrix",
+    "lifter_weights",
+]
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,3 +131,167 @@ def mel_filterbank(params: SpectrogramParams, mel: MelParams) -> Filterbank:
             stacklevel=3,
         )
     return Filterbank("mel", weights, edges[1:-1].copy(), mel)
+
+
+# ERB: Glasberg & Moore (1990), "Derivation of auditory filter shapes from notched-noise data".
+
+
+def hz_to_erb_rate(frequencies) -> np.ndarray:
+    """Hz to ERB-rate (the number of ERBs below the frequency): ``21.4 log10(1 + 0.00437 f)``."""
+    return 21.4 * np.log10(1.0 + 0.00437 * np.asarray(frequencies, dtype=np.float64))
+
+
+def erb_rate_to_hz(erb_rates) -> np.ndarray:
+    """ERB-rate to Hz, the inverse of :func:`hz_to_erb_rate`."""
+    return (10.0 ** (np.asarray(erb_rates, dtype=np.float64) / 21.4) - 1.0) / 0.00437
+
+
+def erb_bandwidth(frequencies) -> np.ndarray:
+    """Equivalent rectangular bandwidth in Hz of the auditory filter at each frequency: ``24.7 (1 + 0.00437 f)``."""
+    return 24.7 * (1.0 + 0.00437 * np.asarray(frequencies, dtype=np.float64))
+
+
+# Gammatone weights below this (-60 dB) are set to exactly 0, so each band stays sparse.
+GAMMATONE_FLOOR = 1e-6
+
+
+def erb_filterbank(params: SpectrogramParams, erb: ErbParams) -> Filterbank:
+    """Gammatone-style filters with centres equally spaced on the ERB-rate scale.
+
+    Band ``m`` has centre ``f_m`` (``n_filters`` points from ``f_min`` to ``f_max`` inclusive, equally
+    spaced in :func:`hz_to_erb_rate`) and the power response of a 4th-order gammatone filter,
+    ``w(f) = (1 + ((f - f_m) / b_m) ** 2) ** -4`` with ``b_m = 1.019 * erb_bandwidth(f_m)``, evaluated
+    at the bin frequencies ``k * sample_rate / n_fft``. The peak weight is 1 (unit gain at the centre);
+    weights below ``GAMMATONE_FLOOR`` (-60 dB) are 0.
+
+    Returns:
+        A Filterbank of shape ``(n_filters, n_fft // 2 + 1)`` whose frequencies are the centres.
+    """
+    f_max = erb.resolved_f_max(params.sample_rate)
+    centres = erb_rate_to_hz(np.linspace(hz_to_erb_rate(erb.f_min), hz_to_erb_rate(f_max), erb.n_filters))
+    centres[0] = erb.f_min  # exactly, despite the round trip through ERB-rate
+    if erb.n_filters > 1:
+        centres[-1] = f_max
+    widths = 1.019 * erb_bandwidth(centres)
+    offsets = (params.bin_frequencies()[None, :] - centres[:, None]) / widths[:, None]
+    weights = (1.0 + offsets**2) ** -4
+    weights[weights < GAMMATONE_FLOOR] = 0.0
+    _warn_empty("ERB", weights, "use fewer filters, a larger n_fft or a higher f_min")
+    return Filterbank("erb", weights, centres, erb)
+
+
+def loghz_filterbank(params: SpectrogramParams, loghz: LogHzParams) -> Filterbank:
+    """Bands with log-spaced centres, each a weighted average of the FFT bins around it.
+
+    Band ``m`` has centre ``c_m`` (``n_bins`` points from ``f_min`` to ``f_max`` inclusive, equally
+    spaced in log frequency) and a triangular response rising from the previous centre to ``c_m`` and
+    falling to the next (the end bands extend by the same ratio). A triangle is never narrower than
+    one FFT bin on either side, so where the centres are closer than the bins (low frequencies) a band
+    is the linear interpolation of the spectrum at ``c_m``; where they are wider apart it averages
+    the bins it covers. Each row sums to 1, so a flat spectrum of value ``P`` gives ``P`` in every band.
+
+    Returns:
+        A Filterbank of shape ``(n_bins, n_fft // 2 + 1)`` whose frequencies are the centres.
+    """
+    f_max = loghz.resolved_f_max(params.sample_rate)
+    centres = np.geomspace(loghz.f_min, f_max, loghz.n_bins)
+    bin_width = params.sample_rate / params.stft.n_fft
+    ratio = (f_max / loghz.f_min) ** (1.0 / (loghz.n_bins - 1)) if loghz.n_bins > 1 else 1.0
+    padded = np.concatenate(([centres[0] / ratio], centres, [centres[-1] * ratio]))
+    lower = np.minimum(padded[:-2], centres - bin_width)
+    upper = np.maximum(padded[2:], centres + bin_width)
+    bins = params.bin_frequencies()[None, :]
+    rising = (bins - lower[:, None]) / (centres - lower)[:, None]
+    falling = (upper[:, None] - bins) / (upper - centres)[:, None]
+    weights = np.maximum(0.0, np.minimum(rising, falling))
+    weights /= weights.sum(axis=1, keepdims=True)  # every row has a bin within one bin width of its centre
+    return Filterbank("loghz", weights, centres, loghz)
+
+
+PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+
+
+def chroma_labels(n_chroma: int) -> tuple[str, ...]:
+    """Row labels of a chromagram: ``PITCH_CLASSES`` for 12 bins; with more, ``"C"``, ``"C+1/2"``, ..."""
+    per_class = n_chroma // 12
+    return tuple(name if j == 0 else f"{name}+{j}/{per_class}" for name in PITCH_CLASSES for j in range(per_class))
+
+
+def chroma_filterbank(params: SpectrogramParams, chroma: ChromaParams) -> Filterbank:
+    """Chroma filters: the construction of ``librosa.filters.chroma`` (Ellis' chromagram), restricted
+    to ``[f_min, f_max]``.
+
+    Each FFT bin ``k > 0`` at ``f_k`` Hz sits at ``v_k = n_chroma * log2(f_k / (27.5 * 2 ** (tuning /
+    n_chroma)))`` chroma bins above A0 (the DC bin is placed 1.5 octaves below bin 1). Its weight for
+    chroma ``c`` is a Gaussian in the circular distance ``d`` between ``v_k`` and ``c`` (mod
+    ``n_chroma``), ``exp(-0.5 * (2 d / w_k) ** 2)`` with ``w_k`` the bin's width in chroma bins (at least
+    1); each bin's weights have unit L2 norm across chroma, times an octave weighting
+    ``exp(-0.5 * ((v_k / n_chroma - 5) / 2) ** 2)`` centred on octave 5 (about 880 Hz). Rows are
+    rotated to start at C, and bins outside ``[f_min, f_max]`` get weight 0.
+
+    Returns:
+        A Filterbank ``"chroma"`` of shape ``(n_chroma, n_fft // 2 + 1)`` whose frequencies are the
+        pitch classes in octave 4 (C4 = 261.6 Hz at ``tuning=0``).
+    """
+    n_chroma, n_fft, sample_rate = chroma.n_chroma, params.stft.n_fft, params.sample_rate
+    f_max = chroma.resolved_f_max(sample_rate)
+    # Over all n_fft bins, as librosa does, so the widths of the bins kept match its values.
+    frequencies = np.arange(1, n_fft) * sample_rate / n_fft
+    a0 = 27.5 * 2.0 ** (chroma.tuning / n_chroma)
+    positions = n_chroma * np.log2(frequencies / a0)
+    positions = np.concatenate(([positions[0] - 1.5 * n_chroma], positions))
+    widths = np.concatenate((np.maximum(np.diff(positions), 1.0), [1.0]))
+    half = np.round(n_chroma / 2)
+    distance = np.remainder(positions[None, :] - np.arange(n_chroma)[:, None] + half + 10 * n_chroma, n_chroma) - half
+    weights = np.exp(-0.5 * (2 * distance / widths[None, :]) ** 2)
+    weights /= np.linalg.norm(weights, axis=0, keepdims=True)
+    weights *= np.exp(-0.5 * ((positions / n_chroma - 5.0) / 2.0) ** 2)[None, :]
+    weights = np.roll(weights, -3 * (n_chroma // 12), axis=0)[:, : n_fft // 2 + 1]
+    bins = params.bin_frequencies()
+    weights[:, (bins < chroma.f_min) | (bins > f_max)] = 0.0
+    centres = 440.0 * 2.0 ** (-9 / 12 + (np.arange(n_chroma) + chroma.tuning) / n_chroma)
+    return Filterbank("chroma", np.ascontiguousarray(weights), centres, chroma)
+
+
+def dct_matrix(n_mfcc: int, n_mels: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """The orthonormal DCT-II, rows ``0 .. n_mfcc - 1``: ``D @ x`` equals
+    ``scipy.fft.dct(x, type=2, norm="ortho", axis=0)[:n_mfcc]``.
+
+    ``D[k, m] = s_k cos(pi k (m + 1/2) / n_mels)`` with ``s_0 = sqrt(1 / n_mels)`` and
+    ``s_k = sqrt(2 / n_mels)`` otherwise.
+
+    Returns:
+        Shape ``(n_mfcc, n_mels)``.
+
+    Raises:
+        InvalidInputError: ``n_mfcc`` larger than ``n_mels``.
+    """
+    n_mfcc, n_mels = positive_int("n_mfcc", n_mfcc), positive_int("n_mels", n_mels)
+    if n_mfcc > n_mels:
+        raise InvalidInputError(f"n_mfcc={n_mfcc} must be at most the number of mel bands n_mels={n_mels}")
+    k = torch.arange(n_mfcc, dtype=torch.float64)[:, None]
+    m = torch.arange(n_mels, dtype=torch.float64)[None, :]
+    basis = torch.cos(torch.pi * k * (m + 0.5) / n_mels) * math.sqrt(2.0 / n_mels)
+    basis[0] /= math.sqrt(2.0)
+    return basis.to(dtype)
+
+
+def lifter_weights(n_mfcc: int, lifter: float, dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """Cepstral lifter ``1 + (lifter / 2) sin(pi (k + 1) / lifter)`` for ``k = 0 .. n_mfcc - 1``
+    (librosa's and HTK's); all ones for ``lifter == 0``.
+
+    Returns:
+        Shape ``(n_mfcc,)``.
+    """
+    n_mfcc, lifter = positive_int("n_mfcc", n_mfcc), non_negative_float("lifter", lifter)
+    if lifter == 0:
+        return torch.ones(n_mfcc, dtype=dtype)
+    k = torch.arange(1, n_mfcc + 1, dtype=torch.float64)
+    return (1.0 + (lifter / 2.0) * torch.sin(torch.pi * k / lifter)).to(dtype)
+
+
+def _warn_empty(name: str, weights: np.ndarray, advice: str):
+    empty = np.flatnonzero(weights.max(axis=1) == 0)
+    if empty.size:
+        warnings.warn(f"{empty.size} of {weights.shape[0]} {name} filters are empty (no FFT bin falls inside "
+                      f"them); {advice}", stacklevel=3)

@@ -23,6 +23,10 @@ __all__ = [
     "MelNorm",
     "MelScale",
     "MelParams",
+    "ErbParams",
+    "LogHzParams",
+    "ChromaParams",
+    "MfccParams",
 ]
 
 
@@ -335,3 +339,143 @@ def _as_enum(enum_type, name: str, value):
     except ValueError:
         allowed = ", ".join(repr(member.value) for member in enum_type)
         raise InvalidInputError(f"{name} must be one of {allowed}; got {value!r}") from None
+
+
+def _check_f_range(params, *, f_min_positive: bool = False):
+    """Validates ``f_min`` and ``f_max`` of a band parameter object in place (``f_max`` None = Nyquist)."""
+    check = positive_float if f_min_positive else non_negative_float
+    object.__setattr__(params, "f_min", check("f_min", params.f_min))
+    if params.f_max is not None:
+        object.__setattr__(params, "f_max", positive_float("f_max", params.f_max))
+        if params.f_min >= params.f_max:
+            raise InvalidInputError(f"f_min must be below f_max, got f_min={params.f_min}, f_max={params.f_max}")
+
+
+class _FrequencyRange:
+    """``resolved_f_max`` for band parameters with ``f_min`` and an optional ``f_max``."""
+
+    def resolved_f_max(self, sample_rate: float) -> float:
+        """``f_max``, or the Nyquist frequency when it is None; checks it against ``sample_rate``.
+
+        Raises:
+            InvalidInputError: ``f_max`` above the Nyquist frequency, or ``f_min`` not below it.
+        """
+        nyquist = sample_rate / 2
+        f_max = nyquist if self.f_max is None else self.f_max
+        if f_max > nyquist:
+            raise InvalidInputError(
+                f"f_max={f_max} Hz is above the Nyquist frequency {nyquist} Hz of sample_rate={sample_rate}"
+            )
+        if self.f_min >= f_max:
+            raise InvalidInputError(f"f_min={self.f_min} Hz must be below f_max={f_max} Hz")
+        return f_max
+
+
+@dataclass(frozen=True)
+class ErbParams(_FrequencyRange):
+    """A gammatone-style filterbank on the ERB-rate scale (see :func:`spectrograms.erb_filterbank`).
+
+    Args:
+        n_filters: number of bands (> 0).
+        f_min: centre frequency in Hz of the lowest band (>= 0; default 50).
+        f_max: centre frequency in Hz of the highest band (> f_min, at most the Nyquist frequency,
+            checked when the sample rate is known); None means the Nyquist frequency.
+    """
+
+    n_filters: int
+    f_min: float = 50.0
+    f_max: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "n_filters", positive_int("n_filters", self.n_filters))
+        _check_f_range(self)
+
+
+@dataclass(frozen=True)
+class LogHzParams(_FrequencyRange):
+    """Log-spaced frequency bands (see :func:`spectrograms.loghz_filterbank`).
+
+    Args:
+        n_bins: number of bands (> 0).
+        f_min: centre frequency in Hz of the lowest band (> 0, since the spacing is logarithmic).
+        f_max: centre frequency in Hz of the highest band (> f_min, at most the Nyquist frequency);
+            None means the Nyquist frequency.
+    """
+
+    n_bins: int
+    f_min: float
+    f_max: float | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "n_bins", positive_int("n_bins", self.n_bins))
+        _check_f_range(self, f_min_positive=True)
+
+
+@dataclass(frozen=True)
+class ChromaParams(_FrequencyRange):
+    """A chroma (pitch-class) filterbank and the normalisation of each chroma frame.
+
+    Rows are in pitch-class order starting at C (C, C#, D, ..., B for ``n_chroma=12``).
+
+    Args:
+        n_chroma: chroma bins per octave: 12 (semitones) or a multiple of 12 (default 12).
+        tuning: deviation of the reference A4 = 440 Hz in fractions of a chroma bin, in [-0.5, 0.5]
+            (default 0).
+        f_min: FFT bins below this frequency in Hz are left out (>= 0; default 0).
+        f_max: FFT bins above this frequency in Hz are left out; None means the Nyquist frequency.
+        norm: normalisation of each frame's chroma vector: ``"max"`` (largest value 1, librosa's
+            default), ``"l1"`` (sum 1), ``"l2"`` (unit length) or None. Frames whose norm is below the
+            smallest normal float (silence) are left as they are.
+    """
+
+    n_chroma: int = 12
+    tuning: float = 0.0
+    f_min: float = 0.0
+    f_max: float | None = None
+    norm: str | None = "max"
+
+    NORMS: ClassVar[tuple] = ("max", "l1", "l2", None)
+
+    def __post_init__(self):
+        n_chroma = positive_int("n_chroma", self.n_chroma)
+        if n_chroma % 12:
+            raise InvalidInputError(f"n_chroma must be a positive multiple of 12, got {n_chroma}")
+        object.__setattr__(self, "n_chroma", n_chroma)
+        tuning = finite_float("tuning", self.tuning)
+        if not -0.5 <= tuning <= 0.5:
+            raise InvalidInputError(f"tuning must be in [-0.5, 0.5] (fractions of a chroma bin), got {tuning}")
+        object.__setattr__(self, "tuning", tuning)
+        _check_f_range(self)
+        one_of("norm", self.norm, self.NORMS)
+
+    @classmethod
+    def music_standard(cls) -> ChromaParams:
+        """12 pitch classes over the piano's range C1 (32.7 Hz) to C8 (4186 Hz), max-normalised.
+
+        The range keeps out the DC and rumble bins below the lowest note and the noise above the
+        highest one, which carry no pitch; it needs a sample rate of at least 8372 Hz.
+        """
+        return cls(n_chroma=12, tuning=0.0, f_min=32.703195662574764, f_max=4186.009044809578, norm="max")
+
+
+@dataclass(frozen=True)
+class MfccParams:
+    """Mel-frequency cepstral coefficients: an orthonormal DCT-II over the mel dB bands.
+
+    Args:
+        n_mfcc: coefficients kept (> 0, at most the number of mel bands; default 13).
+        lifter: cepstral liftering ``1 + (lifter / 2) sin(pi (k + 1) / lifter)`` applied to
+            coefficient ``k`` (>= 0; 0, the default, means none), as librosa and HTK define it.
+    """
+
+    n_mfcc: int = 13
+    lifter: float = 0.0
+
+    def __post_init__(self):
+        object.__setattr__(self, "n_mfcc", positive_int("n_mfcc", self.n_mfcc))
+        object.__setattr__(self, "lifter", non_negative_float("lifter", self.lifter))
+
+    @classmethod
+    def speech_standard(cls) -> MfccParams:
+        """13 coefficients with the HTK / Kaldi cepstral lifter of 22."""
+        return cls(n_mfcc=13, lifter=22.0)

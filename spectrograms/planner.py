@@ -14,12 +14,29 @@ import torch
 
 from . import ops
 from .errors import InvalidInputError, InvalidTypeError
-from .filterbanks import Filterbank, mel_filterbank
+from .filterbanks import (
+    Filterbank,
+    chroma_filterbank,
+    dct_matrix,
+    erb_filterbank,
+    lifter_weights,
+    loghz_filterbank,
+    mel_filterbank,
+)
 from .inputs import as_signal
-from .params import LogParams, MelParams, SpectrogramParams, StftParams
-from .results import Spectrogram, StftResult
+from .params import (
+    ChromaParams,
+    ErbParams,
+    LogHzParams,
+    LogParams,
+    MelParams,
+    MfccParams,
+    SpectrogramParams,
+    StftParams,
+)
+from .results import Chromagram, Mfcc, Spectrogram, StftResult
 
-__all__ = ["SpectrogramPlan", "SpectrogramPlanner", "window_tensor"]
+__all__ = ["SpectrogramPlan", "SpectrogramPlanner", "MfccPlan", "ChromagramPlan", "window_tensor"]
 
 _SCALES = ("power", "magnitude", "db")
 
@@ -133,6 +150,176 @@ class SpectrogramPlanner:
     def mel_db_plan(self, params: SpectrogramParams, mel_params: MelParams,
                     db_params: LogParams | None = None) -> SpectrogramPlan:
         return SpectrogramPlan(params, scale="db", filterbank=_mel(params, mel_params), db_params=db_params)
+
+
+    def erb_power_plan(self, params: SpectrogramParams, erb_params: ErbParams) -> SpectrogramPlan:
+        return SpectrogramPlan(params, scale="power", filterbank=_erb(params, erb_params))
+
+    def erb_magnitude_plan(self, params: SpectrogramParams, erb_params: ErbParams) -> SpectrogramPlan:
+        return SpectrogramPlan(params, scale="magnitude", filterbank=_erb(params, erb_params))
+
+    def erb_db_plan(self, params: SpectrogramParams, erb_params: ErbParams,
+                    db_params: LogParams | None = None) -> SpectrogramPlan:
+        return SpectrogramPlan(params, scale="db", filterbank=_erb(params, erb_params), db_params=db_params)
+
+    def loghz_power_plan(self, params: SpectrogramParams, loghz_params: LogHzParams) -> SpectrogramPlan:
+        return SpectrogramPlan(params, scale="power", filterbank=_loghz(params, loghz_params))
+
+    def loghz_magnitude_plan(self, params: SpectrogramParams, loghz_params: LogHzParams) -> SpectrogramPlan:
+        return SpectrogramPlan(params, scale="magnitude", filterbank=_loghz(params, loghz_params))
+
+    def loghz_db_plan(self, params: SpectrogramParams, loghz_params: LogHzParams,
+                      db_params: LogParams | None = None) -> SpectrogramPlan:
+        return SpectrogramPlan(params, scale="db", filterbank=_loghz(params, loghz_params), db_params=db_params)
+
+    def mfcc_plan(self, params: SpectrogramParams, mel: MelParams | int, mfcc_params: MfccParams | None = None,
+                  db_params: LogParams | None = None) -> MfccPlan:
+        return MfccPlan(params, mel, mfcc_params, db_params)
+
+    def chromagram_plan(self, params: SpectrogramParams, chroma_params: ChromaParams | None = None) -> ChromagramPlan:
+        return ChromagramPlan(params, chroma_params)
+
+
+class MfccPlan:
+    """A reusable MFCC computation: the fused mel dB pass, then the orthonormal DCT-II over the mel
+    bands (and the lifter) as one ``(n_mfcc, n_mels)`` matrix product.
+
+    ``mfcc = lifter * dct(10 log10(max(mel power, 10^(floor_db/10))))``, the same as
+    ``librosa.feature.mfcc(S=<that mel dB>, dct_type=2, norm="ortho", lifter=lifter)``.
+
+    Args:
+        params: framing, window and sample rate.
+        mel: a :class:`MelParams`, or an int number of mel bands (``MelParams(mel)``: 0 Hz to Nyquist,
+            Slaney scale, no normalisation).
+        mfcc_params: default ``MfccParams()`` (13 coefficients, no lifter).
+        db_params: the dB floor of the mel bands (default ``LogParams()``, -80 dB).
+
+    Raises:
+        InvalidTypeError: a parameter of the wrong type.
+        InvalidInputError: ``n_mfcc`` above the number of mel bands.
+    """
+
+    def __init__(self, params: SpectrogramParams, mel: MelParams | int, mfcc_params: MfccParams | None = None,
+                 db_params: LogParams | None = None):
+        mel_params = as_mel_params(mel)
+        mfcc_params = MfccParams() if mfcc_params is None else mfcc_params
+        _check_type("mfcc_params", mfcc_params, MfccParams)
+        self.mel_plan = SpectrogramPlan(params, scale="db", filterbank=_mel(params, mel_params), db_params=db_params)
+        self.params, self.mel_params, self.mfcc_params = params, mel_params, mfcc_params
+        self.db_params = self.mel_plan.db_params
+        basis = dct_matrix(mfcc_params.n_mfcc, mel_params.n_mels)
+        self._basis = lifter_weights(mfcc_params.n_mfcc, mfcc_params.lifter)[:, None] * basis
+        self._basis_cache: dict = {}
+
+    @property
+    def n_mfcc(self) -> int:
+        return self.mfcc_params.n_mfcc
+
+    def basis(self, dtype: torch.dtype, device=None) -> torch.Tensor:
+        """The liftered DCT matrix, shape ``(n_mfcc, n_mels)`` (cached per dtype and device)."""
+        key = (dtype, torch.device(device or "cpu"))
+        if key not in self._basis_cache:
+            self._basis_cache[key] = self._basis.to(dtype=dtype, device=key[1])
+        return self._basis_cache[key]
+
+    def apply(self, signal: torch.Tensor) -> torch.Tensor:
+        """MFCCs of a float tensor ``(..., time)`` as a tensor ``(..., n_mfcc, n_frames)``."""
+        mel_db = self.mel_plan.apply(signal)
+        return torch.matmul(self.basis(mel_db.dtype, mel_db.device), mel_db)
+
+    def compute(self, samples) -> Mfcc:
+        """MFCCs of one signal ``(time,)`` or a batch ``(batch, time)`` as an :class:`Mfcc` of shape
+        ``(n_mfcc, n_frames)`` or ``(batch, n_mfcc, n_frames)``."""
+        signal = as_signal(samples)
+        tensor = self.apply(signal)
+        return Mfcc(tensor, self.params.frame_times(tensor.shape[-1]), self.params, self.mel_params,
+                    self.mfcc_params, self.db_params, n_samples=signal.shape[-1])
+
+    def __call__(self, samples) -> Mfcc:
+        return self.compute(samples)
+
+    def __repr__(self):
+        return f"MfccPlan(n_mfcc={self.n_mfcc}, n_mels={self.mel_params.n_mels}, params={self.params})"
+
+
+class ChromagramPlan:
+    """A reusable chromagram computation: the fused power pass through the chroma filterbank, then
+    each frame normalised as ``chroma_params.norm`` says.
+
+    With ``ChromaParams(tuning=0.0)`` (f_min 0, f_max None, norm "max") this is
+    ``librosa.feature.chroma_stft(..., tuning=0.0)`` under the same STFT (Hann, centre, constant padding).
+
+    Args:
+        params: framing, window and sample rate.
+        chroma_params: default ``ChromaParams()``.
+    """
+
+    def __init__(self, params: SpectrogramParams, chroma_params: ChromaParams | None = None):
+        _check_type("params", params, SpectrogramParams)
+        chroma_params = ChromaParams() if chroma_params is None else chroma_params
+        _check_type("chroma_params", chroma_params, ChromaParams)
+        self.power_plan = SpectrogramPlan(params, scale="power", filterbank=chroma_filterbank(params, chroma_params))
+        self.params, self.chroma_params = params, chroma_params
+
+    @property
+    def n_chroma(self) -> int:
+        return self.chroma_params.n_chroma
+
+    def apply(self, signal: torch.Tensor) -> torch.Tensor:
+        """The chromagram of a float tensor ``(..., time)`` as a tensor ``(..., n_chroma, n_frames)``."""
+        return normalize_frames(self.power_plan.apply(signal), self.chroma_params.norm)
+
+    def compute(self, samples) -> Chromagram:
+        """The chromagram of one signal ``(time,)`` or a batch ``(batch, time)`` as a :class:`Chromagram`
+        of shape ``(n_chroma, n_frames)`` or ``(batch, n_chroma, n_frames)``."""
+        signal = as_signal(samples)
+        tensor = self.apply(signal)
+        return Chromagram(tensor, self.power_plan.frequencies, self.params.frame_times(tensor.shape[-1]),
+                          self.params, self.chroma_params, n_samples=signal.shape[-1])
+
+    def __call__(self, samples) -> Chromagram:
+        return self.compute(samples)
+
+    def __repr__(self):
+        return f"ChromagramPlan(n_chroma={self.n_chroma}, norm={self.chroma_params.norm!r}, params={self.params})"
+
+
+def normalize_frames(values: torch.Tensor, norm: str | None) -> torch.Tensor:
+    """Each column of ``(..., n_bins, n_frames)`` divided by its ``"max"``, ``"l1"`` or ``"l2"`` norm.
+
+    Columns whose norm is below the dtype's smallest normal number (silence) are left as they are,
+    as ``librosa.util.normalize`` leaves them.
+    """
+    if norm is None:
+        return values
+    if norm == "max":
+        norms = values.abs().amax(dim=-2, keepdim=True)
+    elif norm == "l1":
+        norms = values.abs().sum(dim=-2, keepdim=True)
+    else:
+        norms = torch.linalg.vector_norm(values, dim=-2, keepdim=True)
+    return values / torch.where(norms < torch.finfo(values.dtype).tiny, torch.ones_like(norms), norms)
+
+
+def as_mel_params(mel) -> MelParams:
+    """``mel`` as :class:`MelParams`: itself, or ``MelParams(mel)`` for an int number of bands."""
+    if isinstance(mel, MelParams):
+        return mel
+    if isinstance(mel, int) and not isinstance(mel, bool):
+        return MelParams(n_mels=mel)
+    raise InvalidTypeError(f"mel must be a MelParams or an int number of mel bands, got {type(mel).__name__}")
+
+
+def _erb(params: SpectrogramParams, erb_params: ErbParams) -> Filterbank:
+    _check_type("params", params, SpectrogramParams)
+    _check_type("erb_params", erb_params, ErbParams)
+    return erb_filterbank(params, erb_params)
+
+
+def _loghz(params: SpectrogramParams, loghz_params: LogHzParams) -> Filterbank:
+    _check_type("params", params, SpectrogramParams)
+    _check_type("loghz_params", loghz_params, LogHzParams)
+    return loghz_filterbank(params, loghz_params)
 
 
 def _mel(params: SpectrogramParams, mel_params: MelParams) -> Filterbank:

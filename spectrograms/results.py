@@ -8,9 +8,10 @@ import numpy as np
 import torch
 
 from .errors import InvalidInputError
+from .filterbanks import chroma_labels
 from .params import LogParams, SpectrogramParams
 
-__all__ = ["TensorResult", "Spectrogram", "StftResult"]
+__all__ = ["TensorResult", "Spectrogram", "StftResult", "Chromagram", "Mfcc", "Fft2dResult"]
 
 _DLPACK_ALIGNMENT = 64
 
@@ -184,3 +185,128 @@ class StftResult(_Axes):
 
     def __repr__(self):
         return f"StftResult(shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
+
+
+class Chromagram(_Axes):
+    """Energy per pitch class, shape ``(n_chroma, n_frames)`` or ``(batch, n_chroma, n_frames)``.
+
+    Rows are in pitch-class order from C: ``pitch_classes[i]`` names row ``i``. Each frame is
+    normalised as ``chroma_params.norm`` says (by default its largest value is 1).
+
+    Attributes:
+        tensor: the values (float32 for float32 input, float64 for float64 input).
+        pitch_classes: label of each row, ``("C", "C#", ..., "B")`` for 12 bins.
+        frequencies: Hz of each pitch class in octave 4 (C4 = 261.6 Hz at ``tuning=0``), shape ``(n_chroma,)``.
+        times: seconds of each frame's centre, shape ``(n_frames,)``.
+        params: the :class:`SpectrogramParams`.
+        chroma_params: the :class:`ChromaParams`.
+        n_samples: length of the source signal in samples.
+    """
+
+    def __init__(self, tensor, frequencies, times, params: SpectrogramParams, chroma_params, *,
+                 n_samples: int | None = None):
+        super().__init__(tensor, frequencies, times, params, n_samples)
+        self.chroma_params = chroma_params
+        self.pitch_classes = chroma_labels(chroma_params.n_chroma)
+
+    @property
+    def n_chroma(self) -> int:
+        return self.n_bins
+
+    @property
+    def floor(self) -> float:
+        """The value that means "silence": 0. Padding uses it."""
+        return 0.0
+
+    def unbatch(self) -> list[Chromagram]:
+        """The items of a batched chromagram as chromagrams of their own (views, no copy)."""
+        if self.tensor.dim() != 3:
+            return [self]
+        return [Chromagram(item, self.frequencies, self.times, self.params, self.chroma_params,
+                           n_samples=self.n_samples) for item in self.tensor]
+
+    def __repr__(self):
+        return f"Chromagram(shape={self.shape}, dtype={self.dtype}, norm={self.chroma_params.norm!r})"
+
+
+class Mfcc(_Axes):
+    """Mel-frequency cepstral coefficients, shape ``(n_mfcc, n_frames)`` or ``(batch, n_mfcc, n_frames)``.
+
+    Attributes:
+        tensor: the values (float32 for float32 input, float64 for float64 input).
+        frequencies: the coefficient index of each row (MFCCs have no frequency axis), shape ``(n_mfcc,)``.
+        times: seconds of each frame's centre, shape ``(n_frames,)``.
+        params: the :class:`SpectrogramParams`.
+        mel_params, mfcc_params, db_params: the :class:`MelParams`, :class:`MfccParams` and
+            :class:`LogParams` the coefficients were computed with.
+        n_samples: length of the source signal in samples.
+    """
+
+    def __init__(self, tensor, times, params: SpectrogramParams, mel_params, mfcc_params, db_params: LogParams, *,
+                 n_samples: int | None = None):
+        super().__init__(tensor, np.arange(tensor.shape[-2]), times, params, n_samples)
+        self.mel_params = mel_params
+        self.mfcc_params = mfcc_params
+        self.db_params = db_params
+
+    @property
+    def n_mfcc(self) -> int:
+        return self.n_bins
+
+    @property
+    def floor(self) -> float:
+        """The padding value for batches: 0."""
+        return 0.0
+
+    def unbatch(self) -> list[Mfcc]:
+        """The items of a batched result as results of their own (views, no copy)."""
+        if self.tensor.dim() != 3:
+            return [self]
+        return [Mfcc(item, self.times, self.params, self.mel_params, self.mfcc_params, self.db_params,
+                     n_samples=self.n_samples) for item in self.tensor]
+
+    def __repr__(self):
+        return f"Mfcc(shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
+
+
+class Fft2dResult(TensorResult):
+    """The 2-D FFT of real data in NumPy's real-input layout: shape ``(rows, cols // 2 + 1)`` (or with
+    leading batch dims), complex64 for float32 data and complex128 for float64.
+
+    ``.data`` is a complex NumPy view and DLPack exports a complex tensor. ``ifft2d(result)`` (or
+    :meth:`inverse`) recovers the data, since the result remembers the number of columns.
+
+    Attributes:
+        tensor: the complex spectrum.
+        input_shape: ``(rows, cols)`` of the transformed data.
+    """
+
+    def __init__(self, tensor: torch.Tensor, input_shape: tuple[int, int]):
+        super().__init__(tensor)
+        self.input_shape = (int(input_shape[0]), int(input_shape[1]))
+
+    @property
+    def n_rows(self) -> int:
+        return self.input_shape[0]
+
+    @property
+    def n_cols(self) -> int:
+        """Columns of the data (the spectrum has ``n_cols // 2 + 1``)."""
+        return self.input_shape[1]
+
+    def power(self) -> torch.Tensor:
+        """``|X|^2`` as a real tensor of the same shape."""
+        return self.tensor.real.square() + self.tensor.imag.square()
+
+    def magnitude(self) -> torch.Tensor:
+        """``|X|`` as a real tensor of the same shape."""
+        return self.tensor.abs()
+
+    def inverse(self) -> torch.Tensor:
+        """The real data back, shape ``(..., rows, cols)`` (see :func:`spectrograms.ifft2d`)."""
+        from .fft import ifft2d  # fft builds these results
+
+        return ifft2d(self)
+
+    def __repr__(self):
+        return f"Fft2dResult(shape={self.shape}, dtype={self.dtype}, input_shape={self.input_shape})"

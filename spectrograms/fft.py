@@ -1,0 +1,237 @@
+"""The FFT family on FFTW with NumPy's semantics: 1-D transforms along the last axis and 2-D
+transforms of real data in the real-input layout ``(rows, cols // 2 + 1)``.
+
+Input is any real NumPy array, torch tensor or nested list (complex input for the inverses);
+integers are transformed as numbers, as NumPy does (not scaled as PCM audio). float32 input computes
+in float32 (complex64 spectra), everything else in float64 (complex128). Results are torch tensors
+(``.numpy()`` is a zero-copy view), except :func:`fft2d`, which returns an :class:`Fft2dResult`.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+
+from . import ops
+from .errors import InvalidInputError, InvalidTypeError
+from .inputs import _numeric_array
+from .results import Fft2dResult
+
+__all__ = [
+    "compute_fft",
+    "compute_rfft",
+    "compute_irfft",
+    "compute_power_spectrum",
+    "compute_magnitude_spectrum",
+    "fft2d",
+    "ifft2d",
+    "power_spectrum_2d",
+    "magnitude_spectrum_2d",
+]
+
+_MAX_DIMS = 8
+
+
+def compute_fft(samples, n_fft: int | None = None) -> torch.Tensor:
+    """The full complex spectrum of real input along its last axis, as ``numpy.fft.fft(samples, n_fft)``.
+
+    Args:
+        samples: real, shape ``(..., n)``.
+        n_fft: transform length (default ``n``); the input is truncated or zero-padded to it.
+
+    Returns:
+        complex64 (float32 input) or complex128, shape ``(..., n_fft)``.
+    """
+    return _transform(lambda x, n: ops.rfft(x, n, onesided=False), samples, n_fft)
+
+
+def compute_rfft(samples, n_fft: int | None = None) -> torch.Tensor:
+    """The non-negative-frequency half of the spectrum of real input, as ``numpy.fft.rfft(samples, n_fft)``.
+
+    Args:
+        samples: real, shape ``(..., n)``.
+        n_fft: transform length (default ``n``); the input is truncated or zero-padded to it.
+
+    Returns:
+        complex64 (float32 input) or complex128, shape ``(..., n_fft // 2 + 1)``.
+    """
+    return _transform(ops.rfft, samples, n_fft)
+
+
+def compute_irfft(spectrum, n: int | None = None) -> torch.Tensor:
+    """The real signal of a half spectrum, as ``numpy.fft.irfft(spectrum, n)`` (scaled by ``1 / n``).
+
+    Args:
+        spectrum: complex (or real), shape ``(..., m)``.
+        n: output length (default ``2 * (m - 1)``); the first ``n // 2 + 1`` bins are used, zero-padded
+            if there are fewer. The imaginary parts of DC and (even ``n``) Nyquist are ignored.
+
+    Returns:
+        float32 (complex64 input) or float64, shape ``(..., n)``.
+    """
+    values = as_complex(spectrum, name="spectrum", min_dims=1, max_dims=_MAX_DIMS)
+    if n is None and values.shape[-1] < 2:
+        raise InvalidInputError(f"n must be given for a spectrum of {values.shape[-1]} bin(s): the default "
+                                "2 * (m - 1) would be 0")
+    return _call(ops.irfft, values, _optional_size("n", n))
+
+
+def compute_power_spectrum(samples, n_fft: int | None = None) -> torch.Tensor:
+    """``|rfft(samples, n_fft)|^2`` (no window), real, shape ``(..., n_fft // 2 + 1)``."""
+    spectrum = compute_rfft(samples, n_fft)
+    return spectrum.real.square() + spectrum.imag.square()
+
+
+def compute_magnitude_spectrum(samples, n_fft: int | None = None) -> torch.Tensor:
+    """``|rfft(samples, n_fft)|`` (no window), real, shape ``(..., n_fft // 2 + 1)``."""
+    return compute_rfft(samples, n_fft).abs()
+
+
+def fft2d(data) -> Fft2dResult:
+    """The 2-D FFT of real data over its last two axes, as ``numpy.fft.rfft2(data)``.
+
+    Args:
+        data: real, shape ``(rows, cols)`` or ``(..., rows, cols)``.
+
+    Returns:
+        An :class:`Fft2dResult` of shape ``(..., rows, cols // 2 + 1)``, complex64 for float32 data and
+        complex128 otherwise.
+    """
+    values = as_real(data, name="data", min_dims=2)
+    return Fft2dResult(_call(ops.rfft2, values), tuple(values.shape[-2:]))
+
+
+def ifft2d(spectrum, output_ncols: int | None = None) -> torch.Tensor:
+    """Real data from its 2-D half spectrum, as ``numpy.fft.irfft2(spectrum, s=(rows, output_ncols))``.
+
+    Args:
+        spectrum: an :class:`Fft2dResult`, or complex of shape ``(..., rows, m)``.
+        output_ncols: columns of the result; default the Fft2dResult's own, and required for arrays
+            (``m`` bins fit both ``2 * (m - 1)`` and ``2 * m - 1`` columns). Spectrum columns past
+            ``output_ncols // 2 + 1`` are dropped, missing ones count as zeros.
+
+    Returns:
+        float32 (complex64 input) or float64, shape ``(..., rows, output_ncols)``.
+    """
+    if isinstance(spectrum, Fft2dResult):
+        output_ncols = spectrum.n_cols if output_ncols is None else output_ncols
+        spectrum = spectrum.tensor
+    elif output_ncols is None:
+        raise InvalidInputError("output_ncols is required for a spectrum given as an array (an Fft2dResult "
+                                "carries its own)")
+    values = as_complex(spectrum, name="spectrum", min_dims=2, max_dims=_MAX_DIMS)
+    return _call(ops.irfft2, values, _optional_size("output_ncols", output_ncols))
+
+
+def power_spectrum_2d(data) -> torch.Tensor:
+    """``|fft2d(data)|^2``, real, shape ``(..., rows, cols // 2 + 1)``."""
+    return fft2d(data).power()
+
+
+def magnitude_spectrum_2d(data) -> torch.Tensor:
+    """``|fft2d(data)|``, real, shape ``(..., rows, cols // 2 + 1)``."""
+    return fft2d(data).magnitude()
+
+
+def as_real(values, *, name: str, min_dims: int = 1) -> torch.Tensor:
+    """``values`` as a contiguous float32 or float64 tensor of ``min_dims`` to 8 dims with no empty axis.
+
+    float32 stays float32; float16 and bfloat16 become float32; float64 and integers become float64.
+
+    Raises:
+        InvalidTypeError: not an array, tensor or sequence of numbers; complex or boolean data.
+        InvalidInputError: too few or too many dims, or an empty axis.
+    """
+    tensor = _as_tensor(values, name)
+    if tensor.dtype.is_complex:
+        raise InvalidTypeError(f"{name} must be real, got complex dtype {tensor.dtype}")
+    if tensor.dtype in (torch.float16, torch.bfloat16):
+        tensor = tensor.float()
+    elif tensor.dtype != torch.float32:
+        tensor = tensor.to(torch.float64)
+    return _check_shape(tensor, name, min_dims, _MAX_DIMS).contiguous()
+
+
+def as_complex(values, *, name: str, min_dims: int = 1, max_dims: int = _MAX_DIMS) -> torch.Tensor:
+    """``values`` as a contiguous complex64 or complex128 tensor of ``min_dims`` to ``max_dims`` dims.
+
+    complex64 (and float32) give complex64; everything else numeric gives complex128.
+
+    Raises:
+        InvalidTypeError: not an array, tensor or sequence of numbers; boolean data.
+        InvalidInputError: too few or too many dims, or an empty axis.
+    """
+    tensor = _as_tensor(values, name)
+    if tensor.dtype in (torch.complex64, torch.complex32, torch.float32, torch.float16, torch.bfloat16):
+        tensor = tensor.to(torch.complex64)
+    else:
+        tensor = tensor.to(torch.complex128)
+    return _check_shape(tensor, name, min_dims, max_dims).contiguous()
+
+
+def _as_tensor(values, name: str) -> torch.Tensor:
+    if isinstance(values, torch.Tensor):
+        tensor = values.detach()
+    elif isinstance(values, (np.ndarray, list, tuple)):
+        array = np.asarray(values) if isinstance(values, np.ndarray) else _complex_aware_array(values, name)
+        if array.dtype.kind not in "fiuc" or array.dtype.byteorder == ">":
+            if array.dtype.kind == "b":
+                raise InvalidTypeError(f"{name} must contain numbers, got booleans")
+            if array.dtype.kind not in "fiuc":
+                raise InvalidTypeError(f"{name} must contain numbers, got dtype {array.dtype}")
+            array = array.astype(array.dtype.newbyteorder("="))
+        # torch needs non-negative strides and memory it may write to.
+        contiguous = np.ascontiguousarray(array)
+        tensor = torch.from_numpy(contiguous if contiguous.flags.writeable else contiguous.copy())
+    else:
+        raise InvalidTypeError(f"{name} must be a NumPy array, a torch tensor or a list of numbers, "
+                               f"got {type(values).__name__}")
+    if tensor.dtype == torch.bool:
+        raise InvalidTypeError(f"{name} must contain numbers, got dtype torch.bool")
+    return tensor
+
+
+def _complex_aware_array(values, name: str) -> np.ndarray:
+    # Lists of complex numbers are fine here (the inverses take them); the audio helper refuses them.
+    try:
+        array = np.asarray(values)
+    except ValueError as error:  # ragged nested lists
+        raise InvalidInputError(f"{name} must be rectangular: {error}") from None
+    if array.dtype.kind == "c":
+        return array.astype(np.complex128)
+    return _numeric_array(values, name)
+
+
+def _check_shape(tensor: torch.Tensor, name: str, min_dims: int, max_dims: int) -> torch.Tensor:
+    if not min_dims <= tensor.dim() <= max_dims:
+        axes = "(..., n)" if min_dims == 1 else "(..., rows, cols)"
+        raise InvalidInputError(f"{name} must have shape {axes} with {min_dims} to {max_dims} dims, "
+                                f"got shape {tuple(tensor.shape)}")
+    if tensor.numel() == 0:
+        raise InvalidInputError(f"{name} is empty (shape {tuple(tensor.shape)})")
+    return tensor
+
+
+def _optional_size(name: str, value) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidTypeError(f"{name} must be a positive int or None, got {type(value).__name__} {value!r}")
+    if value <= 0:
+        raise InvalidInputError(f"{name} must be a positive int, got {value}")
+    return int(value)
+
+
+def _transform(op, samples, n_fft):
+    values = as_real(samples, name="samples", min_dims=1)
+    return _call(op, values, _optional_size("n_fft", n_fft))
+
+
+def _call(op, *args):
+    # The ops refuse NaN/Inf and impossible sizes with ValueError; report them as the library's error.
+    try:
+        return op(*args)
+    except ValueError as error:
+        raise InvalidInputError(str(error)) from None
