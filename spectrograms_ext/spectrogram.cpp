@@ -7,6 +7,7 @@
 #include <torch/library.h>
 
 #include <atomic>
+#include <cstring>
 #include <cmath>
 #include <limits>
 #include <optional>
@@ -66,19 +67,26 @@ Bands<T> bands_from_csr(const at::Tensor& crow_t, const at::Tensor& col_t, const
   return bands;
 }
 
+// Frames per block: as many as keep the block's power spectra within 32 KiB (L1), at least 16 so
+// each output row is written in runs of at least 64 bytes; a power of two, so the loops over frames
+// vectorise without remainders.
+template <typename T>
+int64_t frames_per_block(int64_t n_bins) {
+  int64_t frames = 64;
+  while (frames > 16 && frames * n_bins * int64_t(sizeof(T)) > 32 * 1024) frames /= 2;
+  return frames;
+}
+
 template <typename T>
 void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const FrameGeometry& g, bool magnitude,
                         const std::optional<Bands<T>>& bands, std::optional<double> floor_db,
                         at::Tensor& out) {
   using Complex = typename Fftw<T>::Complex;
   const int64_t n_bins = g.n_fft / 2 + 1;
+  const int64_t B = frames_per_block<T>(n_bins);
   const int64_t n_out = bands ? bands->count() : n_bins;
   const int64_t n_signals = x.numel() / g.n_samples;
-  const int64_t stride = aligned_stride<T>(n_bins);
-  // Frames per block: enough to write each output row in runs, few enough that the block's power
-  // spectra stay in L2.
-  const int64_t block = std::clamp<int64_t>((64 * 1024) / int64_t(stride * sizeof(T)), 4, 64);
-  const int64_t blocks_per_signal = (g.n_frames + block - 1) / block;
+  const int64_t blocks_per_signal = (g.n_frames + B - 1) / B;
   const auto plan = cached_plan<T>(Transform::r2c, g.n_fft);
   const T* signal_base = x.data_ptr<T>();
   const T* win = window.data_ptr<T>();
@@ -94,13 +102,17 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
   at::parallel_for(0, n_signals * blocks_per_signal, 1, [&](int64_t begin, int64_t end) {
     AlignedBuffer<T> frame(aligned_stride<T>(g.n_fft));
     AlignedBuffer<Complex> spectrum(n_bins);
-    AlignedBuffer<T> power(block * stride);
+    // Power of a block of frames, bin-major ([bin][frame]): the filterbank then sums rows of B
+    // frames with one weight per bin, which vectorises, where a frame-major layout would need a
+    // horizontal sum per band and frame. (FFTW writing bin-major output itself measured slower.)
+    AlignedBuffer<T> power(n_bins * B);
+    AlignedBuffer<T> row(B);
     for (int64_t task = begin; task < end; ++task) {
       const int64_t s = task / blocks_per_signal;
-      const int64_t f0 = (task % blocks_per_signal) * block;
-      const int64_t nf = std::min(block, g.n_frames - f0);
+      const int64_t f0 = (task % blocks_per_signal) * B;
+      const int64_t nf = std::min(B, g.n_frames - f0);
       const T* signal = signal_base + s * g.n_samples;
-      T* out_rows = out_base + s * n_out * g.n_frames + f0;
+      T* p = power.get();
       bool finite = true;
       for (int64_t j = 0; j < nf; ++j) {
         load_windowed_frame(signal, g, f0 + j, win, frame.get());
@@ -109,27 +121,29 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
         // (a zero window weight times Inf is NaN too).
         finite = finite && std::isfinite(spectrum.get()[0][0]);
         const T* c = reinterpret_cast<const T*>(spectrum.get());
-        T* p = power.get() + j * stride;
-        for (int64_t k = 0; k < n_bins; ++k) p[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
-        if (magnitude)
-          for (int64_t k = 0; k < n_bins; ++k) p[k] = std::sqrt(p[k]);
+        for (int64_t k = 0; k < n_bins; ++k) p[k * B + j] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
       }
       if (!finite) non_finite = true;
+      for (int64_t k = 0; k < n_bins; ++k)  // frames past the end of the signal: zeros, not garbage
+        for (int64_t j = nf; j < B; ++j) p[k * B + j] = T(0);
+      if (magnitude)
+        for (int64_t i = 0; i < n_bins * B; ++i) p[i] = std::sqrt(p[i]);
+      T* out_rows = out_base + s * n_out * g.n_frames + f0;
       for (int64_t m = 0; m < n_out; ++m) {
-        T* row = out_rows + m * g.n_frames;
+        T* acc = row.get();
         if (bands) {
           const T* w = bands->weights.data() + bands->offset[m];
-          const int64_t lo = bands->start[m], len = bands->length[m];
-          for (int64_t j = 0; j < nf; ++j) {
-            const T* p = power.get() + j * stride + lo;
-            T acc = 0;
-            for (int64_t k = 0; k < len; ++k) acc += w[k] * p[k];
-            row[j] = acc;
-          }
+          const T* band = p + bands->start[m] * B;
+          for (int64_t j = 0; j < B; ++j) acc[j] = T(0);
+          for (int64_t k = 0; k < bands->length[m]; ++k)
+            for (int64_t j = 0; j < B; ++j) acc[j] += w[k] * band[k * B + j];
         } else {
-          for (int64_t j = 0; j < nf; ++j) row[j] = power.get()[j * stride + m];
+          acc = p + m * B;
         }
-        if (floor_db) to_db(row, nf, amin, db_scale);
+        if (floor_db)
+          to_db(acc, out_rows + m * g.n_frames, nf, amin, db_scale);
+        else
+          std::memcpy(out_rows + m * g.n_frames, acc, nf * sizeof(T));
       }
     }
   });
