@@ -16,7 +16,10 @@ setup(
             "spectrograms._C",
             sorted(glob.glob("spectrograms_ext/*.cpp")),
             libraries=["fftw3f", "fftw3"],
-            extra_compile_args=["-O3", "-fno-math-errno", *arch_flags],
+            # at::parallel_for is a header that parallelises only under -fopenmp; at run time the
+            # extension shares torch's already-loaded libgomp.so.1, so torch.set_num_threads governs it.
+            extra_compile_args=["-O3", "-fno-math-errno", "-fopenmp", *arch_flags],
+            extra_link_args=["-fopenmp"],
         )
     ],
     cmdclass={"build_ext": BuildExtension},

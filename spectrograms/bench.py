@@ -1,0 +1,278 @@
+"""Benchmark: mel dB spectrograms against the FFT floor, torchaudio and librosa, in one run.
+
+    python -m spectrograms.bench            # full run (a few minutes)
+    python -m spectrograms.bench --quick    # under 30 s
+    python -m spectrograms.bench --json results.json
+
+Every workload is float32, mel power in dB with a -80 dB floor, periodic Hann window, centred frames.
+"floor" is FFTW's r2c alone over exactly the frames the spectrogram transforms, from C, with the same
+plan, precision and threads (``torch.ops.spectrograms._fft_floor``): no window, power, filterbank or
+output. Times are medians in seconds; ratios divide by ours at one thread, except ``ours/floor``,
+which compares like thread counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+
+import spectrograms as sg
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    sample_rate: int
+    n_fft: int
+    hop: int
+    n_mels: int
+    n_clips: int
+    seconds: float
+    per_clip: bool = False  # one plan.compute call per clip instead of one batched call
+
+    def signal(self, quick: bool) -> torch.Tensor:
+        seconds = min(self.seconds, 60.0) if quick else self.seconds
+        rng = np.random.default_rng(0)
+        shape = (self.n_clips, int(seconds * self.sample_rate))
+        return torch.from_numpy(rng.standard_normal(shape, dtype=np.float32) * 0.1).squeeze(0)
+
+    def params(self) -> tuple[sg.SpectrogramParams, sg.MelParams, sg.LogParams]:
+        stft = sg.StftParams(self.n_fft, self.hop, sg.WindowType.hanning, centre=True, pad_mode="constant")
+        return (sg.SpectrogramParams(stft, float(self.sample_rate)),
+                sg.MelParams(self.n_mels, 0.0, self.sample_rate / 2), sg.LogParams(-80.0))
+
+
+WORKLOADS = [
+    Workload("seed_batch/per_clip", 16000, 512, 256, 128, 64, 1.0, per_clip=True),
+    Workload("seed_batch/batched", 16000, 512, 256, 128, 64, 1.0),
+    Workload("asr_long", 16000, 512, 160, 80, 1, 600.0),
+    Workload("music_long", 22050, 2048, 512, 128, 1, 120.0),
+]
+
+
+@dataclass
+class Row:
+    workload: str
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def ratios(self) -> dict[str, float]:
+        t = self.seconds
+        ratios = {"ours_1t/floor_1t": t["ours_1t"] / t["floor_1t"],
+                  "ours_nt/floor_nt": t["ours_nt"] / t["floor_nt"],
+                  "thread_scaling": t["ours_1t"] / t["ours_nt"]}
+        for peer in ("torchaudio", "librosa"):
+            if peer in t:
+                ratios[f"{peer}/ours_1t"] = t[peer] / t["ours_1t"]
+        return ratios
+
+
+@contextlib.contextmanager
+def threads(n: int):
+    """Limits torch's intra-op threads and any BLAS/OpenMP pools (librosa's mel product) to n."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        from threadpoolctl import threadpool_limits
+        limits = threadpool_limits(n)
+    except ImportError:
+        limits = contextlib.nullcontext()
+    try:
+        with limits:
+            yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def median_time(fn, repeats: int) -> float:
+    fn()  # warm-up: plans, caches, allocator
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def ours(workload: Workload, x: torch.Tensor):
+    plan = sg.SpectrogramPlanner().mel_db_plan(*workload.params())
+    if workload.per_clip:
+        return lambda: [plan.compute(clip) for clip in x]
+    return lambda: plan.compute(x)
+
+
+def floor(workload: Workload, x: torch.Tensor):
+    return lambda: torch.ops.spectrograms._fft_floor(x, workload.n_fft, workload.hop, True)
+
+
+def torchaudio_fn(workload: Workload, x: torch.Tensor):
+    import torchaudio
+
+    mel = torchaudio.transforms.MelSpectrogram(
+        sample_rate=workload.sample_rate, n_fft=workload.n_fft, hop_length=workload.hop, n_mels=workload.n_mels,
+        f_max=workload.sample_rate / 2, center=True, pad_mode="constant", power=2.0)
+    to_db = torchaudio.transforms.AmplitudeToDB(stype="power", top_db=None)
+    return lambda: to_db(mel(x))
+
+
+def librosa_fn(workload: Workload, x: torch.Tensor):
+    import librosa
+
+    y = x.numpy()
+
+    def run():
+        power = librosa.feature.melspectrogram(
+            y=y, sr=workload.sample_rate, n_fft=workload.n_fft, hop_length=workload.hop, n_mels=workload.n_mels,
+            fmax=workload.sample_rate / 2, center=True, pad_mode="constant", htk=False, norm=None)
+        return librosa.power_to_db(power, ref=1.0, amin=1e-8, top_db=None)
+
+    return run
+
+
+def measure(workload: Workload, quick: bool, peers: bool, progress) -> Row:
+    x = workload.signal(quick)
+    big = x.numel() > 2_000_000
+    repeats = (3 if big else 5) if quick else (7 if big else 21)
+    n_threads = torch.get_num_threads()
+    row = Row(workload.name)
+    methods = [("ours_1t", ours, 1), ("floor_1t", floor, 1), ("ours_nt", ours, n_threads),
+               ("floor_nt", floor, n_threads)]
+    if peers and not workload.per_clip:
+        methods += [("torchaudio", torchaudio_fn, 1), ("librosa", librosa_fn, 1)]
+    for label, make, n in methods:
+        progress(f"{workload.name}: {label}")
+        with threads(n):
+            # librosa is slow on long signals: fewer repeats keep the run short without changing medians much.
+            row.seconds[label] = median_time(make(workload, x), max(3, repeats // 3) if label == "librosa" else repeats)
+    return row
+
+
+def python_threads_scaling(quick: bool) -> dict[str, float]:
+    """Throughput of two Python threads calling plan.compute at once (intra-op threads 1) over one thread."""
+    workload = WORKLOADS[0]
+    plan = sg.SpectrogramPlanner().mel_db_plan(*workload.params())
+    clips = list(workload.signal(quick))
+    rounds = 3 if quick else 10
+
+    def work():
+        for _ in range(rounds):
+            for clip in clips:
+                plan.compute(clip)
+
+    with threads(1):
+        work()
+        start = time.perf_counter()
+        work()
+        one = time.perf_counter() - start
+        pair = [threading.Thread(target=work) for _ in range(2)]
+        start = time.perf_counter()
+        for t in pair:
+            t.start()
+        for t in pair:
+            t.join()
+        two = time.perf_counter() - start
+    return {"one_thread_s": one, "two_threads_s": two, "speedup": 2 * one / two}
+
+
+_PEAK_SCRIPT = """
+import torch, spectrograms as sg
+torch.set_num_threads({threads})
+def status(key):
+    return int(next(l for l in open('/proc/self/status') if l.startswith(key)).split()[1]) * 1024
+x = torch.randn({n_samples}) * 0.1
+plan = sg.SpectrogramPlanner().mel_db_plan(sg.SpectrogramParams(sg.StftParams({n_fft}, {hop}), {sr}),
+                                           sg.MelParams({n_mels}), sg.LogParams(-80.0))
+plan.compute(x[:{sr}])  # plans and filterbank made before measuring
+open('/proc/self/clear_refs', 'w').write('5')  # reset the peak resident size
+before = status('VmRSS')
+out = plan.compute(x)
+print(status('VmHWM') - before, out.tensor.numel() * 4, x.numel() * 4)
+"""
+
+
+def peak_memory(workload: Workload, quick: bool) -> dict[str, float]:
+    """Extra resident memory of one compute on the long signal, measured in a fresh process."""
+    n_samples = workload.signal(quick).numel()
+    script = _PEAK_SCRIPT.format(threads=torch.get_num_threads(), n_samples=n_samples, n_fft=workload.n_fft,
+                                 hop=workload.hop, sr=workload.sample_rate, n_mels=workload.n_mels)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    if result.returncode != 0:
+        return {"error": result.stderr.strip().splitlines()[-1] if result.stderr else "failed"}
+    extra, output, signal = (int(v) for v in result.stdout.split())
+    mib = 1024 * 1024
+    return {"workload": workload.name, "peak_extra_mib": extra / mib, "output_mib": output / mib,
+            "input_mib": signal / mib}
+
+
+def table(rows: list[Row]) -> str:
+    columns = ["ours_1t", "ours_nt", "floor_1t", "floor_nt", "torchaudio", "librosa"]
+    ratio_columns = ["ours_1t/floor_1t", "ours_nt/floor_nt", "thread_scaling", "torchaudio/ours_1t",
+                     "librosa/ours_1t"]
+    header = ["workload", *columns, *ratio_columns]
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    for row in rows:
+        ratios = row.ratios()
+        cells = [row.workload]
+        cells += [f"{row.seconds[c] * 1e3:.1f} ms" if c in row.seconds else "—" for c in columns]
+        cells += [f"{ratios[c]:.2f}×" if c in ratios else "—" for c in ratio_columns]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="spectrograms bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats and at most 60 s signals (< 30 s)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
+    parser.add_argument("--no-peers", action="store_true", help="skip torchaudio and librosa")
+    parser.add_argument("--workload", action="append", choices=[w.name for w in WORKLOADS],
+                        help="run only these workloads (repeatable)")
+    args = parser.parse_args(argv)
+
+    from tqdm.auto import tqdm
+
+    selected = [w for w in WORKLOADS if not args.workload or w.name in args.workload]
+    rows = []
+    with tqdm(total=len(selected), desc="benchmark", file=sys.stderr, leave=False) as bar:
+        def progress(message):
+            bar.set_postfix_str(message)
+        for workload in selected:
+            rows.append(measure(workload, args.quick, not args.no_peers, progress))
+            bar.update()
+        bar.set_postfix_str("python threads, peak memory")
+        scaling = python_threads_scaling(args.quick)
+        memory = peak_memory(WORKLOADS[2], args.quick)
+
+    machine = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
+               "intra_op_threads": torch.get_num_threads(), "torch": torch.__version__,
+               "quick": args.quick}
+    print(f"spectrograms {sg.__version__} benchmark — mel dB float32, medians; "
+          f"{machine['cores']} cores, nt = {machine['intra_op_threads']} threads; torch {torch.__version__}")
+    print(table(rows))
+    print(f"\ntwo Python threads calling plan.compute (intra-op threads 1): {scaling['speedup']:.2f}× one thread")
+    if "error" in memory:
+        print(f"peak memory: could not measure ({memory['error']})")
+    else:
+        print(f"peak extra memory for {memory['workload']}: {memory['peak_extra_mib']:.1f} MiB "
+              f"(output {memory['output_mib']:.1f} MiB, input {memory['input_mib']:.1f} MiB)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": machine,
+                       "workloads": {r.workload: {"seconds": r.seconds, "ratios": r.ratios()} for r in rows},
+                       "python_threads": scaling, "peak_memory": memory,
+                       "definitions": [asdict(w) for w in selected]}, f, indent=2)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
