@@ -174,16 +174,18 @@ def as_complex(values, *, name: str, min_dims: int = 1, max_dims: int = _MAX_DIM
 def _as_tensor(values, name: str) -> torch.Tensor:
     if isinstance(values, torch.Tensor):
         tensor = values.detach()
-    elif isinstance(values, (np.ndarray, list, tuple)):
-        array = np.asarray(values) if isinstance(values, np.ndarray) else _complex_aware_array(values, name)
+    elif isinstance(values, (np.ndarray, np.generic, list, tuple)):
+        # NumPy scalars become 0-d arrays, refused below for their shape rather than their type.
+        array = np.asarray(values) if isinstance(values, (np.ndarray, np.generic)) else _complex_aware_array(values, name)
         if array.dtype.kind not in "fiuc" or array.dtype.byteorder == ">":
             if array.dtype.kind == "b":
                 raise InvalidTypeError(f"{name} must contain numbers, got booleans")
             if array.dtype.kind not in "fiuc":
                 raise InvalidTypeError(f"{name} must contain numbers, got dtype {array.dtype}")
             array = array.astype(array.dtype.newbyteorder("="))
-        # torch needs non-negative strides and memory it may write to.
-        contiguous = np.ascontiguousarray(array)
+        # torch needs non-negative strides and memory it may write to (ascontiguousarray would also
+        # turn a 0-d array into 1-d, so it only sees the arrays that need it).
+        contiguous = array if array.flags.c_contiguous else np.ascontiguousarray(array)
         tensor = torch.from_numpy(contiguous if contiguous.flags.writeable else contiguous.copy())
     else:
         raise InvalidTypeError(f"{name} must be a NumPy array, a torch tensor or a list of numbers, "
