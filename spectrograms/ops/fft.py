@@ -156,3 +156,78 @@ torch.library.register_autograd("spectrograms::rfft", _rfft_backward, setup_cont
 torch.library.register_autograd("spectrograms::irfft", _irfft_backward, setup_context=_setup_irfft)
 torch.library.register_autograd("spectrograms::rfft2", _rfft2_backward, setup_context=_setup_rfft2)
 torch.library.register_autograd("spectrograms::irfft2", _irfft2_backward, setup_context=_setup_irfft2)
+
+
+# --- The CUDA kernels ----------------------------------------------------------------------------
+# The same ops written with torch.fft (cuFFT on CUDA), registered as the CUDA kernels; on CPU they
+# are tested against the native FFTW kernels. They check what the C++ kernels check, with the same
+# messages, and project the input onto what a real transform can carry, as the C++ kernels do.
+
+NON_FINITE_MESSAGE = ("the input contains NaN or Inf values (or values so large that the transform overflows); "
+                      "clean it, e.g. with torch.nan_to_num, first")
+
+
+def _check_dtype(tensor: torch.Tensor, name: str, min_dims: int, kinds: dict):
+    if tensor.dim() < min_dims:
+        raise ValueError(f"{name} must have at least {min_dims} dimension(s), got shape {list(tensor.shape)}")
+    if tensor.dtype not in kinds:
+        wanted = " or ".join(str(dtype).replace("torch.", "") for dtype in kinds)
+        raise ValueError(f"{name} must be {wanted}, got {tensor.dtype}")
+
+
+def _check_finite(values: torch.Tensor) -> torch.Tensor:
+    if values.numel() and not bool(torch.isfinite(values).all()):
+        raise ValueError(NON_FINITE_MESSAGE)
+    return values
+
+
+def _hermitian_half(spectrum: torch.Tensor, n: int) -> torch.Tensor:
+    """The first ``n // 2 + 1`` bins (zero-padded), imaginary parts of DC and (even n) Nyquist dropped."""
+    half = _fit_last(spectrum, n // 2 + 1).clone()
+    half[..., 0] = half[..., 0].real.to(half.dtype)
+    if n % 2 == 0:
+        half[..., -1] = half[..., -1].real.to(half.dtype)
+    return half
+
+
+def aten_rfft(signal: torch.Tensor, n: int | None, onesided: bool) -> torch.Tensor:
+    _check_dtype(signal, "the signal", 1, _COMPLEX)
+    size = signal.shape[-1] if n is None else n
+    if size <= 0:
+        raise ValueError(f"n must be positive, got {size}")
+    transform = torch.fft.rfft if onesided else torch.fft.fft
+    return _check_finite(transform(signal, n=size, dim=-1))
+
+
+def aten_irfft(spectrum: torch.Tensor, n: int | None) -> torch.Tensor:
+    _check_dtype(spectrum, "the spectrum", 1, _REAL)
+    size = 2 * (spectrum.shape[-1] - 1) if n is None else n
+    if size <= 0:
+        raise ValueError(f"n must be positive, got {size}")
+    return _check_finite(torch.fft.irfft(_hermitian_half(spectrum, size), n=size, dim=-1))
+
+
+def aten_rfft2(data: torch.Tensor) -> torch.Tensor:
+    _check_dtype(data, "data", 2, _COMPLEX)
+    return _check_finite(torch.fft.rfft2(data))
+
+
+def aten_irfft2(spectrum: torch.Tensor, ncols: int) -> torch.Tensor:
+    _check_dtype(spectrum, "the spectrum", 2, _REAL)
+    if ncols <= 0:
+        raise ValueError(f"output_ncols must be positive, got {ncols}")
+    half = _fit_last(spectrum, ncols // 2 + 1).clone()
+    # Columns 0 and (even ncols) Nyquist keep their Hermitian part along the rows, as NumPy's irfft2 does.
+    rows = half.shape[-2]
+    mirror = (-torch.arange(rows, device=half.device)) % rows
+    edges = [0] + ([half.shape[-1] - 1] if ncols % 2 == 0 else [])
+    for c in edges:
+        column = half[..., :, c]
+        half[..., :, c] = (column + column[..., mirror].conj()) / 2
+    return _check_finite(torch.fft.irfft2(half, s=(rows, ncols)))
+
+
+torch.library.register_kernel("spectrograms::rfft", "cuda", aten_rfft)
+torch.library.register_kernel("spectrograms::irfft", "cuda", aten_irfft)
+torch.library.register_kernel("spectrograms::rfft2", "cuda", aten_rfft2)
+torch.library.register_kernel("spectrograms::irfft2", "cuda", aten_irfft2)

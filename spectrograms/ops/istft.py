@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .fft import _hermitian_weights
+from .fft import _check_finite, _hermitian_half, _hermitian_weights
 
 
 def istft(
@@ -91,3 +91,52 @@ def _istft_backward(ctx, grad):
 
 
 torch.library.register_autograd("spectrograms::istft", _istft_backward, setup_context=_setup_istft)
+
+
+# --- The CUDA kernel -----------------------------------------------------------------------------
+
+
+def aten_istft(stft: torch.Tensor, window: torch.Tensor, n_fft: int, hop_length: int, center: bool,
+               length: int | None) -> torch.Tensor:
+    """``spectrograms::istft`` from torch.fft and fold (cuFFT on CUDA), with the native kernel's checks
+    and messages; registered as the CUDA kernel and tested against the native one on CPU."""
+    if stft.dim() < 2:
+        raise ValueError(f"the STFT must have shape (..., n_fft // 2 + 1, n_frames), got {list(stft.shape)}")
+    if stft.dtype not in (torch.complex64, torch.complex128):
+        raise ValueError(f"the STFT must be complex64 or complex128, got {stft.dtype}")
+    if n_fft <= 0 or hop_length <= 0:
+        raise ValueError(f"n_fft and hop_length must be positive, got {n_fft} and {hop_length}")
+    if stft.shape[-2] != n_fft // 2 + 1:
+        raise ValueError(f"the STFT has {stft.shape[-2]} frequency bins but n_fft={n_fft} needs "
+                         f"n_fft // 2 + 1 = {n_fft // 2 + 1}")
+    n_frames = stft.shape[-1]
+    if n_frames == 0:
+        raise ValueError("the STFT has no frames (n_frames=0)")
+    real_dtype = torch.float32 if stft.dtype == torch.complex64 else torch.float64
+    if window.dim() != 1 or window.shape[0] != n_fft:
+        raise ValueError(f"window must have shape (n_fft,) = ({n_fft},), got {list(window.shape)}")
+    if window.dtype != real_dtype:
+        raise ValueError(f"window dtype {window.dtype} does not match the STFT dtype {stft.dtype}")
+    if length is not None and length <= 0:
+        raise ValueError(f"length must be positive, got {length}")
+    samples = istft_length(n_frames, n_fft, hop_length, center, length)
+    start = n_fft // 2 if center else 0
+    envelope = window_envelope(window, n_frames, hop_length)
+    covered = min(samples, envelope.shape[0] - start)
+    kept = envelope[start:start + covered]
+    low = kept < 1e-11 * (window * window).max()
+    if bool(low.any()):
+        position = int(torch.nonzero(low)[0])
+        raise ValueError(
+            f"cannot invert this STFT: the window-square sum is ~0 at output sample {position} (n_fft={n_fft}, "
+            f"hop_length={hop_length}, center={center}), so no frame carries that sample; use a smaller "
+            "hop_length, center=True, or a window that is non-zero at its ends")
+    frames = torch.fft.irfft(_hermitian_half(stft.transpose(-1, -2), n_fft), n=n_fft, dim=-1) * window
+    batch = frames.shape[:-2]
+    columns = frames.reshape(-1, n_frames, n_fft).transpose(1, 2)
+    signal = torch.nn.functional.fold(columns, (1, envelope.shape[0]), (1, n_fft), stride=(1, hop_length))
+    signal = signal.reshape(*batch, envelope.shape[0])[..., start:start + covered] / kept
+    return _check_finite(torch.nn.functional.pad(signal, (0, samples - covered)))
+
+
+torch.library.register_kernel("spectrograms::istft", "cuda", aten_istft)

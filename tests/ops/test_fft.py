@@ -141,3 +141,30 @@ def test_non_finite_values_are_refused(value):
         ops.irfft(spectrum)
     with pytest.raises(ValueError, match="NaN or Inf"):
         ops.irfft2(spectrum, 100)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_aten_kernels_for_cuda_match_the_native_ones(dtype):
+    # The torch.fft versions registered as the CUDA kernels, run on CPU against FFTW.
+    from spectrograms.ops import fft as aten
+
+    torch.manual_seed(0)
+    x = torch.randn(2, 101, dtype=dtype)
+    spectrum = torch.randn(2, 33, dtype=COMPLEX[dtype])
+    image = torch.randn(3, 9, 10, dtype=dtype)
+    spectrum2 = torch.randn(3, 9, 6, dtype=COMPLEX[dtype])
+    tolerance = dict(rtol=1e-5, atol=2e-5) if dtype == torch.float32 else dict(rtol=1e-12, atol=1e-12)
+    for n, onesided in [(None, True), (64, False), (150, True)]:
+        torch.testing.assert_close(aten.aten_rfft(x, n, onesided), ops.rfft(x, n, onesided=onesided), **tolerance)
+    for n in [None, 63, 64, 20, 100]:
+        torch.testing.assert_close(aten.aten_irfft(spectrum, n), ops.irfft(spectrum, n), **tolerance)
+    torch.testing.assert_close(aten.aten_rfft2(image), ops.rfft2(image), **tolerance)
+    for ncols in [10, 11, 6, 14]:
+        torch.testing.assert_close(aten.aten_irfft2(spectrum2, ncols), ops.irfft2(spectrum2, ncols), **tolerance)
+    for call in [lambda: aten.aten_rfft(x, 0, True), lambda: aten.aten_irfft(x, None),
+                 lambda: aten.aten_rfft2(x[0]), lambda: aten.aten_irfft2(spectrum2, 0)]:
+        with pytest.raises(ValueError):
+            call()
+    x[0, 5] = float("nan")
+    with pytest.raises(ValueError, match="NaN or Inf"):
+        aten.aten_rfft(x, None, True)

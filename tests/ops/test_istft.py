@@ -132,3 +132,22 @@ def test_non_finite_values_are_refused():
     stft[5, 3] = complex(float("nan"), 0.0)
     with pytest.raises(ValueError, match="NaN or Inf"):
         ops.istft(stft, torch.hann_window(256, dtype=torch.float64), n_fft=256, hop_length=64)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_aten_kernel_for_cuda_matches_the_native_one(dtype):
+    import importlib
+
+    aten = importlib.import_module("spectrograms.ops.istft")  # the package exports the function by that name
+    torch.manual_seed(0)
+    for n_fft, hop, center, length, make_window in [(128, 32, True, None, torch.hann_window),
+                                                    (128, 64, False, None, torch.hamming_window),
+                                                    (128, 32, True, 1000, torch.hann_window),
+                                                    (127, 40, True, 300, torch.hann_window)]:
+        stft = torch.randn(2, n_fft // 2 + 1, 20, dtype=COMPLEX[dtype])
+        window = make_window(n_fft, dtype=dtype)
+        torch.testing.assert_close(aten.aten_istft(stft, window, n_fft, hop, center, length),
+                                   ops.istft(stft, window, n_fft=n_fft, hop_length=hop, center=center, length=length),
+                                   **TOLERANCE[dtype])
+    with pytest.raises(ValueError, match="cannot invert this STFT.*window-square sum"):
+        aten.aten_istft(stft, torch.hann_window(127, dtype=dtype), 127, 40, False, None)
