@@ -98,17 +98,19 @@ def check_reduction(power: float, floor_db: float | None, fb_crow, fb_col, fb_va
 
 
 def dense_filterbank(fb_crow: torch.Tensor, fb_col: torch.Tensor, fb_val: torch.Tensor, n_bins: int,
-                     dtype: torch.dtype) -> torch.Tensor:
-    """The CSR filterbank as a dense ``(n_bands, n_bins)`` matrix (duplicate entries add up, as in C++).
+                     dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """The CSR filterbank as a dense ``(n_bands, n_bins)`` matrix on ``device`` (duplicate entries add up,
+    as in C++). The CSR tensors may live elsewhere (the plans keep them on the CPU): they are small.
 
     Built with static-shape index ops (no sparse tensors) so that ``torch.compile`` can trace it in
     backward graphs.
     """
+    fb_crow, fb_col, fb_val = fb_crow.to(device), fb_col.to(device), fb_val.to(device=device, dtype=dtype)
     n_bands = fb_crow.shape[0] - 1
-    positions = torch.arange(fb_col.shape[0], device=fb_crow.device)
+    positions = torch.arange(fb_col.shape[0], device=device)
     rows = torch.searchsorted(fb_crow, positions, right=True) - 1
-    dense = torch.zeros(n_bands, n_bins, dtype=dtype, device=fb_val.device)
-    return dense.index_put((rows, fb_col), fb_val.to(dtype), accumulate=True)
+    dense = torch.zeros(n_bands, n_bins, dtype=dtype, device=device)
+    return dense.index_put((rows, fb_col), fb_val, accumulate=True)
 
 
 def db_scale(power: float) -> float:
@@ -137,7 +139,9 @@ def spectrogram(signal, window, n_fft, hop_length, center, pad_mode, power, fb_c
     check_framing(signal, window, n_fft, hop_length, center, pad_mode)
     check_reduction(power, floor_db, fb_crow, fb_col, fb_val, n_bins)
     spectrum = stft(signal, window, n_fft, hop_length, center, pad_mode)
-    filterbank = None if fb_crow is None else dense_filterbank(fb_crow, fb_col, fb_val, n_bins, signal.dtype)
+    filterbank = None
+    if fb_crow is not None:
+        filterbank = dense_filterbank(fb_crow, fb_col, fb_val, n_bins, signal.dtype, signal.device)
     values = reduce_spectrum(spectrum, power, filterbank)
     if floor_db is not None:
         values = db_scale(power) * torch.log10(values.clamp(min=db_amin(floor_db, power, signal.dtype)))

@@ -79,8 +79,9 @@ def _setup_context(ctx, inputs, output):
 def _backward(ctx, grad):
     """Gradient with respect to the signal only (window and filterbank are fixed buffers).
 
-    Recomputes the complex STFT, which the fused forward never materialises, and chains the adjoints: dB -> filterbank^T -> power or magnitude -> STFT adjoint (overlap-add of the
-    windowed inverse real FFT, then the adjoint of the padding). Written in differentiable torch ops
+    Recomputes the complex STFT, which the fused forward never materialises, and chains the adjoints:
+    dB -> filterbank^T -> power or magnitude -> STFT adjoint (overlap-add of the windowed inverse real
+    FFT, then the adjoint of the padding). Written in differentiable torch ops
     (and the stft op, which has its own formula), so double backward works too.
     """
     signal, window, fb_crow, fb_col, fb_val = ctx.saved_tensors
@@ -90,7 +91,8 @@ def _backward(ctx, grad):
     spectrum = torch.ops.spectrograms.stft.default(signal, window, *ctx.args)
     filterbank = None
     if fb_crow is not None:
-        filterbank = _aten.dense_filterbank(fb_crow, fb_col, fb_val, n_fft // 2 + 1, signal.dtype)
+        filterbank = _aten.dense_filterbank(fb_crow, fb_col, fb_val, n_fft // 2 + 1, signal.dtype,
+                                              signal.device)
     if ctx.floor_db is not None:
         # d/dv scale * log10(max(v, amin)) = scale / (v ln 10) where v > amin, else 0.
         values = _aten.reduce_spectrum(spectrum, ctx.power, filterbank)
