@@ -49,3 +49,12 @@ def test_export_runs_and_matches_eager(model):
     torch.testing.assert_close(exported.module()(x), model(x))
     other = torch.randn(2, 8000)
     torch.testing.assert_close(exported.module()(other), model(other))
+
+
+def test_export_with_dynamic_batch_and_length(model):
+    # The fake kernel computes the frame count symbolically, so one export serves every length.
+    batch, time = torch.export.Dim("batch", min=1, max=64), torch.export.Dim("time", min=1024, max=480000)
+    exported = torch.export.export(model, (torch.randn(2, 8000),), dynamic_shapes=({0: batch, 1: time},))
+    for shape in [(3, 12345), (1, 2048)]:
+        x = torch.randn(shape)
+        torch.testing.assert_close(exported.module()(x), model(x))
