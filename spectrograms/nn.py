@@ -170,7 +170,8 @@ class _SpectralTransform(nn.Module):
         _check_type("params", params, SpectrogramParams)
         self.params = params
         stft = params.stft
-        self.n_fft, self.hop_length, self.center, self.pad_mode = stft.n_fft, stft.hop_size, stft.centre, stft.pad_mode
+        self.n_fft, self.hop_length = stft.n_fft, stft.hop_size
+        self.center, self.pad_mode = stft.centre, stft.pad_mode
         self.power, self.floor_db = power, floor_db
         # Clones: the plan caches share these tensors, and load_state_dict copies into buffers in place.
         self.register_buffer("window", window_tensor(stft, torch.float32).clone())
@@ -200,9 +201,8 @@ class _SpectralTransform(nn.Module):
         signal = _compute_dtype(waveform)
         window = self.window.to(signal.dtype)
         if self.power is None:
-            out = ops.stft(signal, window, n_fft=self.n_fft, hop_length=self.hop_length, center=self.center,
-                           pad_mode=self.pad_mode)
-            return out
+            return ops.stft(signal, window, n_fft=self.n_fft, hop_length=self.hop_length, center=self.center,
+                            pad_mode=self.pad_mode)
         filterbank = None
         if self.fb_crow is not None:
             filterbank = (self.fb_crow, self.fb_col, self.fb_val.to(signal.dtype))
@@ -395,6 +395,8 @@ class Chromagram(_SpectralTransform):
         _objects_or_keywords(Chromagram.__init__, arguments,
                              (*_STFT_KEYWORDS, "n_chroma", "tuning", "f_min", "f_max", "norm"),
                              {"params": (params, SpectrogramParams), "chroma_params": (chroma_params, ChromaParams)})
+        if params is None and chroma_params is not None:
+            raise InvalidTypeError("the seed form needs params: Chromagram(params, chroma_params)")
         if params is None:
             params = _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized,
                                     center, pad_mode)
@@ -467,7 +469,7 @@ class MFCC(nn.Module):
                              ("sample_rate", "n_mfcc", "dct_type", "norm", "log_mels", "melkwargs"),
                              {"params": (params, SpectrogramParams), "mel_params": (mel_params, MelParams),
                               "mfcc_params": (mfcc_params, MfccParams)})
-        if params is not None or mel_params is not None:
+        if any(p is not None for p in (params, mel_params, mfcc_params, db_params)):
             if params is None or mel_params is None:
                 raise InvalidTypeError("the seed form needs both params and mel_params: MFCC(params, mel_params)")
             plan = MfccPlan(params, mel_params, mfcc_params, db_params)

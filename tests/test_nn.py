@@ -156,6 +156,10 @@ def test_construction_errors():
         snn.MelSpectrogram(PARAMS, sg.MelParams(40), n_fft=1024)
     with pytest.raises(TypeError, match="both params and mel_params"):
         snn.MelSpectrogram(PARAMS)
+    with pytest.raises(TypeError, match="both params and mel_params"):
+        snn.MFCC(mfcc_params=sg.MfccParams(13))
+    with pytest.raises(TypeError, match="needs params"):
+        snn.Chromagram(chroma_params=sg.ChromaParams())
     with pytest.raises(TypeError, match="mel_params must be a MelParams"):
         snn.MelSpectrogram(PARAMS, sg.ErbParams(10))
     with pytest.raises(ValueError, match="win_length"):
