@@ -116,6 +116,11 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
       bool finite = true;
       for (int64_t j = 0; j < nf; ++j) {
         load_windowed_frame(signal, g, f0 + j, win, frame.get());
+        // Ask for the samples the next frame adds while this one is transformed: the signal is
+        // read once from memory, and a miss there would otherwise stall the window multiply.
+        const int64_t ahead = (f0 + j + 1) * g.hop - g.pad + g.n_fft - g.hop;
+        for (int64_t i = std::max<int64_t>(ahead, 0); i < std::min(ahead + g.hop, g.n_samples); i += 64 / sizeof(T))
+          __builtin_prefetch(signal + i);
         Fftw<T>::r2c(plan, frame.get(), spectrum.get());
         // The DC bin sums every windowed sample, so a NaN or Inf anywhere in the frame shows here
         // (a zero window weight times Inf is NaN too).
@@ -140,10 +145,11 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
         } else {
           acc = p + m * B;
         }
-        if (floor_db)
-          to_db(acc, out_rows + m * g.n_frames, nf, amin, db_scale);
-        else
-          std::memcpy(out_rows + m * g.n_frames, acc, nf * sizeof(T));
+        // The log runs over the whole block (B is a multiple of the vector width, so no scalar
+        // remainder); only the nf real frames are copied out.
+        if (floor_db) to_db(acc, row.get(), B, amin, db_scale), acc = row.get();
+        T* out_row = out_rows + m * g.n_frames;
+        for (int64_t j = 0; j < nf; ++j) out_row[j] = acc[j];
       }
     }
   });
