@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from . import ops
+from ._validate import positive_int
 from .errors import InvalidInputError, InvalidTypeError
 from .filterbanks import (
     Filterbank,
@@ -50,6 +52,7 @@ from .params import (
     StftParams,
     WindowType,
 )
+from .ops._frames import n_frames
 from .planner import MfccPlan, _check_type, normalize_frames, window_tensor
 from .torch import lengths_to_mask
 
@@ -74,16 +77,25 @@ def frame_lengths(sample_lengths, n_fft: int, hop_length: int, center: bool = Tr
 
     Args:
         sample_lengths: an int or an int tensor of any shape (e.g. ``(batch,)``).
-        n_fft, hop_length, center: the framing of the transform.
+        n_fft, hop_length, center: the framing of the transform (``center`` default True).
 
     Returns:
-        ``1 + n // hop_length`` with ``center``, else ``1 + (n - n_fft) // hop_length`` (0 for signals
-        shorter than ``n_fft``); an int for an int, an int64 tensor for a tensor.
+        The frame count of :meth:`spectrograms.StftParams.n_frames` (``1 + n // hop_length`` with
+        ``center`` and an even ``n_fft``, ``1 + (n - n_fft) // hop_length`` without ``center``), 0 for
+        signals too short for one frame; an int for an int, an int64 tensor for a tensor.
+
+    Raises:
+        InvalidTypeError: ``sample_lengths`` is neither an int nor an integer tensor.
+        InvalidInputError: ``n_fft`` or ``hop_length`` not a positive int.
     """
-    if center:
-        return 1 + sample_lengths // hop_length
-    frames = 1 + (sample_lengths - n_fft) // hop_length
-    return frames.clamp(min=0) if isinstance(frames, torch.Tensor) else max(frames, 0)
+    n_fft, hop_length = positive_int("n_fft", n_fft), positive_int("hop_length", hop_length)
+    if isinstance(sample_lengths, torch.Tensor):
+        if sample_lengths.dtype.is_floating_point or sample_lengths.dtype.is_complex:
+            raise InvalidTypeError(f"sample_lengths must be an integer tensor, got dtype {sample_lengths.dtype}")
+        return n_frames(sample_lengths.long(), n_fft, hop_length, center).clamp(min=0)
+    if isinstance(sample_lengths, bool) or not isinstance(sample_lengths, numbers.Integral):
+        raise InvalidTypeError(f"sample_lengths must be an int or an int tensor, got {type(sample_lengths).__name__}")
+    return max(n_frames(int(sample_lengths), n_fft, hop_length, center), 0)
 
 
 # --- Construction from torchaudio's keywords -------------------------------------------------------

@@ -14,6 +14,7 @@ import torch
 
 from ._validate import finite_float, non_negative_float, one_of, positive_float, positive_int
 from .errors import InvalidInputError, InvalidTypeError
+from .ops._frames import n_frames as frame_count
 
 __all__ = [
     "WindowType",
@@ -166,7 +167,8 @@ class StftParams:
         window: a :class:`WindowType` (or its name, e.g. ``"hann"``); default periodic Hann.
         centre: if True (default), frame ``t`` is centred on sample ``t * hop_size`` and the signal is
             padded by ``n_fft // 2`` on both sides, as librosa and torchaudio do; there are
-            ``1 + n_samples // hop_size`` frames. If False, frames start at sample 0 and there are
+            ``1 + (n_samples + 2 * (n_fft // 2) - n_fft) // hop_size`` frames (``1 + n_samples //
+            hop_size`` for even ``n_fft``). If False, frames start at sample 0 and there are
             ``1 + (n_samples - n_fft) // hop_size`` of them.
         pad_mode: ``"constant"`` (zeros, librosa's default) or ``"reflect"`` (torchaudio's default).
     """
@@ -212,7 +214,7 @@ class StftParams:
                 f"pad_mode='reflect' needs more than n_fft // 2 = {pad} samples, got {n_samples}; "
                 "use pad_mode='constant' for such short signals"
             )
-        return 1 + (n_samples + 2 * pad - self.n_fft) // self.hop_size
+        return frame_count(n_samples, self.n_fft, self.hop_size, self.centre)
 
 
 @dataclass(frozen=True)

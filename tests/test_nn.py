@@ -123,6 +123,22 @@ def test_frame_lengths_match_the_outputs():
     assert snn.MFCC(n_mfcc=13, melkwargs=dict(n_mels=40)).frame_lengths(lengths).tolist() == [81, 41, 1, 3]
 
 
+@pytest.mark.parametrize("n_fft", [5, 401])  # odd: centring pads by n_fft // 2, not n_fft / 2
+def test_frame_lengths_match_the_outputs_for_odd_n_fft(n_fft):
+    layer = snn.Spectrogram(n_fft=n_fft, hop_length=2, pad_mode="constant")
+    for n in (n_fft, n_fft + 1, 600, 601):
+        frames = layer(torch.randn(n)).shape[-1]
+        assert layer.frame_lengths(n) == frames == layer.params.stft.n_frames(n)
+        assert layer.frame_lengths(torch.tensor([n])).tolist() == [frames]
+
+
+def test_frame_lengths_refuses_bad_arguments():
+    with pytest.raises(sg.InvalidInputError, match="hop_length must be a positive int"):
+        snn.frame_lengths(100, 16, 0)
+    with pytest.raises(sg.InvalidTypeError, match="sample_lengths must be an integer tensor"):
+        snn.frame_lengths(torch.tensor([1.5]), 16, 4)
+
+
 def test_buffers_round_trip_through_state_dict():
     layer = snn.MelSpectrogram(sample_rate=16000, n_fft=512, hop_length=256, n_mels=64)
     state = layer.state_dict()

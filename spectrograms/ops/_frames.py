@@ -1,6 +1,14 @@
-"""Frame count shared by the fake kernels (mirrors FrameGeometry in spectrograms_ext/framing.h)."""
+"""The frame count of the STFT framing, the one formula every layer uses (mirrors FrameGeometry in
+spectrograms_ext/framing.h): the signal is padded by ``n_fft // 2`` on both sides when centred, and a
+frame starts every ``hop_length`` samples while a whole ``n_fft`` fits.
+"""
 
 
 def n_frames(n_samples, n_fft: int, hop_length: int, center: bool):
+    """``1 + (n_samples + 2 * pad - n_fft) // hop_length`` with ``pad = n_fft // 2 if center else 0``.
+
+    ``n_samples`` may be an int or an int tensor of any shape; the result is of the same kind. It is
+    0 or negative for signals too short to hold one frame (callers check or clamp).
+    """
     pad = n_fft // 2 if center else 0
     return 1 + (n_samples + 2 * pad - n_fft) // hop_length
