@@ -293,48 +293,6 @@ class MelScale(str, enum.Enum):
     htk = "htk"
 
 
-@dataclass(frozen=True)
-class MelParams:
-    """A mel filterbank of triangular filters.
-
-    Args:
-        n_mels: number of mel bands (> 0).
-        f_min: lowest frequency in Hz (>= 0; default 0).
-        f_max: highest frequency in Hz (> f_min, at most the Nyquist frequency, which is checked
-            when the sample rate is known); None means the Nyquist frequency.
-        norm: a :class:`MelNorm` or its name; None means no normalisation.
-        scale: a :class:`MelScale` or its name (default ``slaney``).
-    """
-
-    n_mels: int
-    f_min: float = 0.0
-    f_max: float | None = None
-    norm: MelNorm = MelNorm.none
-    scale: MelScale = MelScale.slaney
-
-    def __post_init__(self):
-        object.__setattr__(self, "n_mels", positive_int("n_mels", self.n_mels))
-        object.__setattr__(self, "f_min", non_negative_float("f_min", self.f_min))
-        if self.f_max is not None:
-            object.__setattr__(self, "f_max", positive_float("f_max", self.f_max))
-            if self.f_min >= self.f_max:
-                raise InvalidInputError(f"f_min must be below f_max, got f_min={self.f_min}, f_max={self.f_max}")
-        object.__setattr__(self, "norm", _as_enum(MelNorm, "norm", MelNorm.none if self.norm is None else self.norm))
-        object.__setattr__(self, "scale", _as_enum(MelScale, "scale", self.scale))
-
-    def resolved_f_max(self, sample_rate: float) -> float:
-        """``f_max``, or the Nyquist frequency when it is None; checks it against ``sample_rate``."""
-        nyquist = sample_rate / 2
-        f_max = nyquist if self.f_max is None else self.f_max
-        if f_max > nyquist:
-            raise InvalidInputError(
-                f"f_max={f_max} Hz is above the Nyquist frequency {nyquist} Hz of sample_rate={sample_rate}"
-            )
-        if self.f_min >= f_max:
-            raise InvalidInputError(f"f_min={self.f_min} Hz must be below f_max={f_max} Hz")
-        return f_max
-
-
 def _as_enum(enum_type, name: str, value):
     try:
         return enum_type(value)
@@ -371,6 +329,32 @@ class _FrequencyRange:
         if self.f_min >= f_max:
             raise InvalidInputError(f"f_min={self.f_min} Hz must be below f_max={f_max} Hz")
         return f_max
+
+
+@dataclass(frozen=True)
+class MelParams(_FrequencyRange):
+    """A mel filterbank of triangular filters.
+
+    Args:
+        n_mels: number of mel bands (> 0).
+        f_min: lowest frequency in Hz (>= 0; default 0).
+        f_max: highest frequency in Hz (> f_min, at most the Nyquist frequency, which is checked
+            when the sample rate is known); None means the Nyquist frequency.
+        norm: a :class:`MelNorm` or its name (default ``MelNorm.none``; None means the same).
+        scale: a :class:`MelScale` or its name (default ``slaney``).
+    """
+
+    n_mels: int
+    f_min: float = 0.0
+    f_max: float | None = None
+    norm: MelNorm = MelNorm.none
+    scale: MelScale = MelScale.slaney
+
+    def __post_init__(self):
+        object.__setattr__(self, "n_mels", positive_int("n_mels", self.n_mels))
+        _check_f_range(self)
+        object.__setattr__(self, "norm", _as_enum(MelNorm, "norm", MelNorm.none if self.norm is None else self.norm))
+        object.__setattr__(self, "scale", _as_enum(MelScale, "scale", self.scale))
 
 
 @dataclass(frozen=True)
