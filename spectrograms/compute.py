@@ -9,7 +9,7 @@ dtypes.
 from __future__ import annotations
 
 from .params import LogParams, MelParams, SpectrogramParams
-from .planner import _check_type, cached_plan, stft_result
+from .planner import cached_plan, stft_result
 from .results import Spectrogram, StftResult
 
 __all__ = [
@@ -23,50 +23,36 @@ __all__ = [
 ]
 
 
-def _plan(kind: str, params, band_params=None, band_type=None, db_params=None):
-    # Type checks come before the plan cache, whose hashing would otherwise fail less clearly.
-    _check_type("params", params, SpectrogramParams)
-    args = [params]
-    if band_type is not None:
-        _check_type(band_type.__name__.replace("Params", "").lower() + "_params", band_params, band_type)
-        args.append(band_params)
-    if kind.endswith("db"):
-        if db_params is not None:
-            _check_type("db_params", db_params, LogParams)
-        args.append(db_params or LogParams())
-    return cached_plan(kind, *args)
-
-
 def compute_linear_power_spectrogram(samples, params: SpectrogramParams) -> Spectrogram:
     """Power ``|X|^2`` of the STFT, shape ``(n_fft // 2 + 1, n_frames)``."""
-    return _plan("linear_power", params).compute(samples)
+    return cached_plan("linear_power", params).compute(samples)
 
 
 def compute_linear_magnitude_spectrogram(samples, params: SpectrogramParams) -> Spectrogram:
     """Magnitude ``|X|`` of the STFT, shape ``(n_fft // 2 + 1, n_frames)``."""
-    return _plan("linear_magnitude", params).compute(samples)
+    return cached_plan("linear_magnitude", params).compute(samples)
 
 
 def compute_linear_db_spectrogram(samples, params: SpectrogramParams,
                                   db_params: LogParams | None = None) -> Spectrogram:
     """Power in dB, ``10 log10(max(|X|^2, 10^(floor_db/10)))``; ``db_params`` defaults to -80 dB."""
-    return _plan("linear_db", params, db_params=db_params).compute(samples)
+    return cached_plan("linear_db", params, db_params).compute(samples)
 
 
 def compute_mel_power_spectrogram(samples, params: SpectrogramParams, mel_params: MelParams) -> Spectrogram:
     """Mel filterbank applied to ``|X|^2``, shape ``(n_mels, n_frames)``."""
-    return _plan("mel_power", params, mel_params, MelParams).compute(samples)
+    return cached_plan("mel_power", params, mel_params).compute(samples)
 
 
 def compute_mel_magnitude_spectrogram(samples, params: SpectrogramParams, mel_params: MelParams) -> Spectrogram:
     """Mel filterbank applied to ``|X|``, shape ``(n_mels, n_frames)``."""
-    return _plan("mel_magnitude", params, mel_params, MelParams).compute(samples)
+    return cached_plan("mel_magnitude", params, mel_params).compute(samples)
 
 
 def compute_mel_db_spectrogram(samples, params: SpectrogramParams, mel_params: MelParams,
                                db_params: LogParams | None = None) -> Spectrogram:
     """Mel power in dB with a floor, shape ``(n_mels, n_frames)``; ``db_params`` defaults to -80 dB."""
-    return _plan("mel_db", params, mel_params, MelParams, db_params).compute(samples)
+    return cached_plan("mel_db", params, mel_params, db_params).compute(samples)
 
 
 def compute_stft(samples, params: SpectrogramParams) -> StftResult:

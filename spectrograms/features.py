@@ -8,15 +8,14 @@ float32 input gives float32 results, float64 gives float64.
 
 from __future__ import annotations
 
-import numpy as np
 import torch
 
 from . import ops
-from .compute import _plan
-from .errors import InvalidInputError, InvalidTypeError
+from ._validate import call_native, check_type, optional_positive_int
+from .errors import InvalidInputError
 from .fft import as_complex
 from .params import ChromaParams, ErbParams, LogHzParams, LogParams, MelParams, MfccParams, SpectrogramParams
-from .planner import _check_type, as_mel_params, cached_plan, window_tensor
+from .planner import cached_plan, window_tensor
 from .results import Chromagram, Mfcc, Spectrogram, StftResult
 
 __all__ = [
@@ -37,18 +36,18 @@ def compute_erb_power_spectrogram(samples, params: SpectrogramParams, erb_params
 
     See :func:`spectrograms.erb_filterbank` for the filters.
     """
-    return _plan("erb_power", params, erb_params, ErbParams).compute(samples)
+    return cached_plan("erb_power", params, erb_params).compute(samples)
 
 
 def compute_erb_magnitude_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams) -> Spectrogram:
     """ERB filterbank applied to ``|X|``, shape ``(n_filters, n_frames)``."""
-    return _plan("erb_magnitude", params, erb_params, ErbParams).compute(samples)
+    return cached_plan("erb_magnitude", params, erb_params).compute(samples)
 
 
 def compute_erb_db_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams,
                                db_params: LogParams | None = None) -> Spectrogram:
     """ERB band power in dB with a floor, shape ``(n_filters, n_frames)``; ``db_params`` defaults to -80 dB."""
-    return _plan("erb_db", params, erb_params, ErbParams, db_params).compute(samples)
+    return cached_plan("erb_db", params, erb_params, db_params).compute(samples)
 
 
 def compute_loghz_power_spectrogram(samples, params: SpectrogramParams, loghz_params: LogHzParams) -> Spectrogram:
@@ -56,19 +55,19 @@ def compute_loghz_power_spectrogram(samples, params: SpectrogramParams, loghz_pa
 
     See :func:`spectrograms.loghz_filterbank` for the bands.
     """
-    return _plan("loghz_power", params, loghz_params, LogHzParams).compute(samples)
+    return cached_plan("loghz_power", params, loghz_params).compute(samples)
 
 
 def compute_loghz_magnitude_spectrogram(samples, params: SpectrogramParams,
                                         loghz_params: LogHzParams) -> Spectrogram:
     """``|X|`` on log-spaced frequencies, shape ``(n_bins, n_frames)``."""
-    return _plan("loghz_magnitude", params, loghz_params, LogHzParams).compute(samples)
+    return cached_plan("loghz_magnitude", params, loghz_params).compute(samples)
 
 
 def compute_loghz_db_spectrogram(samples, params: SpectrogramParams, loghz_params: LogHzParams,
                                  db_params: LogParams | None = None) -> Spectrogram:
     """Log-Hz power in dB with a floor, shape ``(n_bins, n_frames)``; ``db_params`` defaults to -80 dB."""
-    return _plan("loghz_db", params, loghz_params, LogHzParams, db_params).compute(samples)
+    return cached_plan("loghz_db", params, loghz_params, db_params).compute(samples)
 
 
 def compute_mfcc(samples, params: SpectrogramParams, mel: MelParams | int, mfcc_params: MfccParams | None = None,
@@ -86,13 +85,7 @@ def compute_mfcc(samples, params: SpectrogramParams, mel: MelParams | int, mfcc_
         mfcc_params: default ``MfccParams()`` (13 coefficients, no lifter).
         db_params: the dB floor of the mel bands (default ``LogParams()``, -80 dB).
     """
-    _check_type("params", params, SpectrogramParams)
-    mel = as_mel_params(mel)
-    mfcc_params = MfccParams() if mfcc_params is None else mfcc_params
-    _check_type("mfcc_params", mfcc_params, MfccParams)
-    if db_params is not None:
-        _check_type("db_params", db_params, LogParams)
-    return cached_plan("mfcc", params, mel, mfcc_params, db_params or LogParams()).compute(samples)
+    return cached_plan("mfcc", params, mel, mfcc_params, db_params).compute(samples)
 
 
 def compute_chromagram(samples, params: SpectrogramParams, chroma_params: ChromaParams | None = None) -> Chromagram:
@@ -108,9 +101,6 @@ def compute_chromagram(samples, params: SpectrogramParams, chroma_params: Chroma
         chroma_params: default ``ChromaParams()``; :meth:`ChromaParams.music_standard` limits the bins
             to the piano's range.
     """
-    _check_type("params", params, SpectrogramParams)
-    chroma_params = ChromaParams() if chroma_params is None else chroma_params
-    _check_type("chroma_params", chroma_params, ChromaParams)
     return cached_plan("chromagram", params, chroma_params).compute(samples)
 
 
@@ -128,8 +118,7 @@ def compute_istft(stft, params: SpectrogramParams | None = None, *, length: int 
             ``(n_fft // 2 + 1, n_frames)`` or ``(batch, n_fft // 2 + 1, n_frames)``.
         params: the STFT's parameters; default the :class:`StftResult`'s own (required for arrays).
         length: samples to return; default the StftResult's signal length, else
-            ``hop_size * (n_frames - 1)`` with ``centre=True`` (``n_fft + hop_size * (n_frames - 1)``
-            without).
+            ``n_fft + hop_size * (n_frames - 1)``, less ``2 * (n_fft // 2)`` with ``centre=True``.
 
     Returns:
         A float32 (complex64 input) or float64 tensor of shape ``(length,)`` or ``(batch, length)``.
@@ -146,25 +135,16 @@ def compute_istft(stft, params: SpectrogramParams | None = None, *, length: int 
         stft = stft.tensor
     elif params is None:
         raise InvalidInputError("params is required to invert an STFT given as an array (an StftResult carries its own)")
-    _check_type("params", params, SpectrogramParams)
+    check_type("params", params, SpectrogramParams)
     spectrum = as_complex(stft, name="stft", min_dims=2, max_dims=3)
-    if length is not None:
-        if isinstance(length, bool) or not isinstance(length, (int, np.integer)):
-            raise InvalidTypeError(f"length must be a positive int or None, got {type(length).__name__}")
-        if length <= 0:
-            raise InvalidInputError(f"length must be a positive int, got {length}")
-    window_params = params.stft
-    real_dtype = torch.float32 if spectrum.dtype == torch.complex64 else torch.float64
-    if spectrum.shape[-2] != window_params.n_bins:
+    length = optional_positive_int("length", length)
+    stft_params = params.stft
+    if spectrum.shape[-2] != stft_params.n_bins:
         raise InvalidInputError(
-            f"the STFT has {spectrum.shape[-2]} frequency bins but n_fft={window_params.n_fft} needs "
-            f"n_fft // 2 + 1 = {window_params.n_bins}"
+            f"the STFT has {spectrum.shape[-2]} frequency bins but n_fft={stft_params.n_fft} needs "
+            f"n_fft // 2 + 1 = {stft_params.n_bins}"
         )
-    if spectrum.shape[-1] == 0:
-        raise InvalidInputError("the STFT has no frames (n_frames=0)")
-    try:
-        return ops.istft(spectrum, window_tensor(window_params, real_dtype).to(spectrum.device),
-                         n_fft=window_params.n_fft, hop_length=window_params.hop_size, center=window_params.centre,
-                         length=None if length is None else int(length))
-    except ValueError as error:
-        raise InvalidInputError(str(error)) from None
+    real_dtype = torch.float32 if spectrum.dtype == torch.complex64 else torch.float64
+    return call_native(ops.istft, spectrum, window_tensor(stft_params, real_dtype, spectrum.device),
+                       n_fft=stft_params.n_fft, hop_length=stft_params.hop_size, center=stft_params.centre,
+                       length=length)

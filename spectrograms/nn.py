@@ -31,16 +31,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import ops
-from ._validate import positive_int
+from ._validate import check_type, positive_int
 from .errors import InvalidInputError, InvalidTypeError
-from .filterbanks import (
-    Filterbank,
-    chroma_filterbank,
-    dct_matrix,
-    erb_filterbank,
-    loghz_filterbank,
-    mel_filterbank,
-)
+from .filterbanks import Filterbank, chroma_filterbank, dct_matrix
 from .params import (
     ChromaParams,
     ErbParams,
@@ -53,7 +46,7 @@ from .params import (
     WindowType,
 )
 from .ops._frames import n_frames
-from .planner import MfccPlan, _check_type, normalize_frames, window_tensor
+from .planner import MfccPlan, band_filterbank, normalize_frames, window_tensor
 from .torch import lengths_to_mask
 
 __all__ = [
@@ -147,7 +140,7 @@ def _objects_or_keywords(init, arguments: dict, keywords, objects: dict):
         )
     for name, (value, expected) in objects.items():
         if value is not None:
-            _check_type(name, value, expected)
+            check_type(name, value, expected)
 
 
 _STFT_KEYWORDS = ("sample_rate", "n_fft", "win_length", "hop_length", "window_fn", "wkwargs", "normalized",
@@ -166,7 +159,7 @@ def _check_power(power, allow_complex: bool = False) -> float | None:
 def _check_db(db_params) -> float | None:
     if db_params is None:
         return None
-    _check_type("db_params", db_params, LogParams)
+    check_type("db_params", db_params, LogParams)
     return db_params.floor_db
 
 
@@ -179,7 +172,7 @@ class _SpectralTransform(nn.Module):
     def __init__(self, params: SpectrogramParams, filterbank: Filterbank | None, power: float | None,
                  floor_db: float | None):
         super().__init__()
-        _check_type("params", params, SpectrogramParams)
+        check_type("params", params, SpectrogramParams)
         self.params = params
         stft = params.stft
         self.n_fft, self.hop_length = stft.n_fft, stft.hop_size
@@ -280,13 +273,11 @@ class Spectrogram(_SpectralTransform):
 
 
 class _BandSpectrogram(_SpectralTransform):
-    """A spectrogram through a filterbank built by ``builder(params, band_params)``."""
+    """A spectrogram through the filterbank of ``band_params`` (see :func:`spectrograms.planner.band_filterbank`)."""
 
-    def __init__(self, params, band_params, db_params, power, band_type, builder):
-        _check_type("params", params, SpectrogramParams)
-        _check_type(band_type.__name__.replace("Params", "").lower() + "_params", band_params, band_type)
+    def __init__(self, params, band_params, db_params, power, band_type):
         power, floor_db = _check_power(power), _check_db(db_params)
-        super().__init__(params, builder(params, band_params), power, floor_db)
+        super().__init__(params, band_filterbank(params, band_params, band_type), power, floor_db)
         self.band_params = band_params
 
 
@@ -329,7 +320,7 @@ class MelSpectrogram(_BandSpectrogram):
             params = _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized,
                                     center, pad_mode)
             mel_params = MelParams(n_mels, f_min, f_max, norm=norm, scale=mel_scale)
-        super().__init__(params, mel_params, db_params, power, MelParams, mel_filterbank)
+        super().__init__(params, mel_params, db_params, power, MelParams)
 
 
 class ErbSpectrogram(_BandSpectrogram):
@@ -355,7 +346,7 @@ class ErbSpectrogram(_BandSpectrogram):
             params = _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized,
                                     center, pad_mode)
             erb_params = ErbParams(n_filters, f_min, f_max)
-        super().__init__(params, erb_params, db_params, power, ErbParams, erb_filterbank)
+        super().__init__(params, erb_params, db_params, power, ErbParams)
 
 
 class LogHzSpectrogram(_BandSpectrogram):
@@ -383,7 +374,7 @@ class LogHzSpectrogram(_BandSpectrogram):
             params = _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized,
                                     center, pad_mode)
             loghz_params = LogHzParams(n_bins, f_min, f_max)
-        super().__init__(params, loghz_params, db_params, power, LogHzParams, loghz_filterbank)
+        super().__init__(params, loghz_params, db_params, power, LogHzParams)
 
 
 class Chromagram(_SpectralTransform):

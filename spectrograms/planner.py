@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from . import ops
+from ._validate import call_native, check_type
 from .errors import InvalidInputError, InvalidTypeError
 from .filterbanks import (
     Filterbank,
@@ -36,20 +37,38 @@ from .params import (
 )
 from .results import Chromagram, Mfcc, Spectrogram, StftResult
 
-__all__ = ["SpectrogramPlan", "SpectrogramPlanner", "MfccPlan", "ChromagramPlan", "window_tensor"]
+__all__ = ["SpectrogramPlan", "SpectrogramPlanner", "MfccPlan", "ChromagramPlan", "window_tensor", "band_filterbank"]
 
 _SCALES = ("power", "magnitude", "db")
 
+# The filterbanks of the band spectrograms: parameter type -> (argument name, builder).
+_BANDS = {
+    MelParams: ("mel_params", mel_filterbank),
+    ErbParams: ("erb_params", erb_filterbank),
+    LogHzParams: ("loghz_params", loghz_filterbank),
+}
+
 
 @functools.lru_cache(maxsize=64)
-def window_tensor(stft: StftParams, dtype: torch.dtype) -> torch.Tensor:
-    """The window of ``stft`` as a tensor of shape ``(n_fft,)`` (cached; do not modify it)."""
-    return stft.window.coefficients(stft.n_fft, dtype)
+def window_tensor(stft: StftParams, dtype: torch.dtype, device: torch.device | str | None = None) -> torch.Tensor:
+    """The window of ``stft`` as a tensor of shape ``(n_fft,)`` in ``dtype`` on ``device`` (default
+    CPU); cached, so do not modify it."""
+    window = stft.window.coefficients(stft.n_fft, dtype)
+    return window if device is None else window.to(device)
 
 
-def _check_type(name: str, value, expected: type):
-    if not isinstance(value, expected):
-        raise InvalidTypeError(f"{name} must be a {expected.__name__}, got {type(value).__name__}")
+def band_filterbank(params: SpectrogramParams, band_params, band_type: type) -> Filterbank:
+    """The filterbank of ``band_params`` (a :class:`MelParams`, :class:`ErbParams` or
+    :class:`LogHzParams`, which ``band_type`` names) for ``params``, after checking both types."""
+    check_type("params", params, SpectrogramParams)
+    name, builder = _BANDS[band_type]
+    check_type(name, band_params, band_type)
+    return builder(params, band_params)
+
+
+def _framing(stft: StftParams) -> dict:
+    """The framing keywords of the ops."""
+    return dict(n_fft=stft.n_fft, hop_length=stft.hop_size, center=stft.centre, pad_mode=stft.pad_mode)
 
 
 class SpectrogramPlan:
@@ -64,11 +83,11 @@ class SpectrogramPlan:
 
     def __init__(self, params: SpectrogramParams, *, scale: str = "power", filterbank: Filterbank | None = None,
                  db_params: LogParams | None = None):
-        _check_type("params", params, SpectrogramParams)
+        check_type("params", params, SpectrogramParams)
         if scale not in _SCALES:
             raise InvalidInputError(f"scale must be one of {_SCALES}, got {scale!r}")
         if db_params is not None:
-            _check_type("db_params", db_params, LogParams)
+            check_type("db_params", db_params, LogParams)
         self.params = params
         self.scale = scale
         self.filterbank = filterbank
@@ -93,15 +112,11 @@ class SpectrogramPlan:
         stft = self.params.stft
         stft.n_frames(signal.shape[-1])  # clear errors for empty and too-short signals
         filterbank = self.filterbank.csr(signal.dtype) if self.filterbank is not None else None
-        try:
-            return ops.spectrogram(
-                signal, window_tensor(stft, signal.dtype).to(signal.device), n_fft=stft.n_fft,
-                hop_length=stft.hop_size, center=stft.centre, pad_mode=stft.pad_mode,
-                power=1.0 if self.scale == "magnitude" else 2.0, filterbank=filterbank,
-                floor_db=self.db_params.floor_db if self.db_params else None,
-            )
-        except ValueError as error:
-            raise InvalidInputError(str(error)) from None
+        return call_native(
+            ops.spectrogram, signal, window_tensor(stft, signal.dtype, signal.device), **_framing(stft),
+            power=1.0 if self.scale == "magnitude" else 2.0, filterbank=filterbank,
+            floor_db=self.db_params.floor_db if self.db_params else None,
+        )
 
     def compute(self, samples) -> Spectrogram:
         """Computes the spectrogram of one signal ``(time,)`` or a batch ``(batch, time)``.
@@ -142,35 +157,37 @@ class SpectrogramPlanner:
         return SpectrogramPlan(params, scale="db", db_params=db_params)
 
     def mel_power_plan(self, params: SpectrogramParams, mel_params: MelParams) -> SpectrogramPlan:
-        return SpectrogramPlan(params, scale="power", filterbank=_mel(params, mel_params))
+        return SpectrogramPlan(params, scale="power", filterbank=band_filterbank(params, mel_params, MelParams))
 
     def mel_magnitude_plan(self, params: SpectrogramParams, mel_params: MelParams) -> SpectrogramPlan:
-        return SpectrogramPlan(params, scale="magnitude", filterbank=_mel(params, mel_params))
+        return SpectrogramPlan(params, scale="magnitude", filterbank=band_filterbank(params, mel_params, MelParams))
 
     def mel_db_plan(self, params: SpectrogramParams, mel_params: MelParams,
                     db_params: LogParams | None = None) -> SpectrogramPlan:
-        return SpectrogramPlan(params, scale="db", filterbank=_mel(params, mel_params), db_params=db_params)
-
+        return SpectrogramPlan(params, scale="db", filterbank=band_filterbank(params, mel_params, MelParams),
+                               db_params=db_params)
 
     def erb_power_plan(self, params: SpectrogramParams, erb_params: ErbParams) -> SpectrogramPlan:
-        return SpectrogramPlan(params, scale="power", filterbank=_erb(params, erb_params))
+        return SpectrogramPlan(params, scale="power", filterbank=band_filterbank(params, erb_params, ErbParams))
 
     def erb_magnitude_plan(self, params: SpectrogramParams, erb_params: ErbParams) -> SpectrogramPlan:
-        return SpectrogramPlan(params, scale="magnitude", filterbank=_erb(params, erb_params))
+        return SpectrogramPlan(params, scale="magnitude", filterbank=band_filterbank(params, erb_params, ErbParams))
 
     def erb_db_plan(self, params: SpectrogramParams, erb_params: ErbParams,
                     db_params: LogParams | None = None) -> SpectrogramPlan:
-        return SpectrogramPlan(params, scale="db", filterbank=_erb(params, erb_params), db_params=db_params)
+        return SpectrogramPlan(params, scale="db", filterbank=band_filterbank(params, erb_params, ErbParams),
+                               db_params=db_params)
 
     def loghz_power_plan(self, params: SpectrogramParams, loghz_params: LogHzParams) -> SpectrogramPlan:
-        return SpectrogramPlan(params, scale="power", filterbank=_loghz(params, loghz_params))
+        return SpectrogramPlan(params, scale="power", filterbank=band_filterbank(params, loghz_params, LogHzParams))
 
     def loghz_magnitude_plan(self, params: SpectrogramParams, loghz_params: LogHzParams) -> SpectrogramPlan:
-        return SpectrogramPlan(params, scale="magnitude", filterbank=_loghz(params, loghz_params))
+        return SpectrogramPlan(params, scale="magnitude", filterbank=band_filterbank(params, loghz_params, LogHzParams))
 
     def loghz_db_plan(self, params: SpectrogramParams, loghz_params: LogHzParams,
                       db_params: LogParams | None = None) -> SpectrogramPlan:
-        return SpectrogramPlan(params, scale="db", filterbank=_loghz(params, loghz_params), db_params=db_params)
+        return SpectrogramPlan(params, scale="db", filterbank=band_filterbank(params, loghz_params, LogHzParams),
+                               db_params=db_params)
 
     def mfcc_plan(self, params: SpectrogramParams, mel: MelParams | int, mfcc_params: MfccParams | None = None,
                   db_params: LogParams | None = None) -> MfccPlan:
@@ -201,10 +218,11 @@ class MfccPlan:
 
     def __init__(self, params: SpectrogramParams, mel: MelParams | int, mfcc_params: MfccParams | None = None,
                  db_params: LogParams | None = None):
+        check_type("params", params, SpectrogramParams)
         mel_params = as_mel_params(mel)
-        mfcc_params = MfccParams() if mfcc_params is None else mfcc_params
-        _check_type("mfcc_params", mfcc_params, MfccParams)
-        self.mel_plan = SpectrogramPlan(params, scale="db", filterbank=_mel(params, mel_params), db_params=db_params)
+        mfcc_params = check_type("mfcc_params", MfccParams() if mfcc_params is None else mfcc_params, MfccParams)
+        self.mel_plan = SpectrogramPlan(params, scale="db", filterbank=band_filterbank(params, mel_params, MelParams),
+                                        db_params=db_params)
         self.params, self.mel_params, self.mfcc_params = params, mel_params, mfcc_params
         self.db_params = self.mel_plan.db_params
         basis = dct_matrix(mfcc_params.n_mfcc, mel_params.n_mels)
@@ -255,9 +273,9 @@ class ChromagramPlan:
     """
 
     def __init__(self, params: SpectrogramParams, chroma_params: ChromaParams | None = None):
-        _check_type("params", params, SpectrogramParams)
-        chroma_params = ChromaParams() if chroma_params is None else chroma_params
-        _check_type("chroma_params", chroma_params, ChromaParams)
+        check_type("params", params, SpectrogramParams)
+        chroma_params = check_type("chroma_params", ChromaParams() if chroma_params is None else chroma_params,
+                                   ChromaParams)
         self.power_plan = SpectrogramPlan(params, scale="power", filterbank=chroma_filterbank(params, chroma_params))
         self.params, self.chroma_params = params, chroma_params
 
@@ -310,43 +328,37 @@ def as_mel_params(mel) -> MelParams:
     raise InvalidTypeError(f"mel must be a MelParams or an int number of mel bands, got {type(mel).__name__}")
 
 
-def _erb(params: SpectrogramParams, erb_params: ErbParams) -> Filterbank:
-    _check_type("params", params, SpectrogramParams)
-    _check_type("erb_params", erb_params, ErbParams)
-    return erb_filterbank(params, erb_params)
+def cached_plan(kind: str, *args):
+    """The plan ``SpectrogramPlanner().<kind>_plan(*args)``, shared between calls with equal parameters.
+
+    Arguments that cannot be hashed (wrong types) bypass the cache, so the plan's own checks name them.
+    """
+    try:
+        hash(args)
+    except TypeError:
+        return _make_plan(kind, *args)
+    return _cached_plan(kind, *args)
 
 
-def _loghz(params: SpectrogramParams, loghz_params: LogHzParams) -> Filterbank:
-    _check_type("params", params, SpectrogramParams)
-    _check_type("loghz_params", loghz_params, LogHzParams)
-    return loghz_filterbank(params, loghz_params)
-
-
-def _mel(params: SpectrogramParams, mel_params: MelParams) -> Filterbank:
-    _check_type("params", params, SpectrogramParams)
-    _check_type("mel_params", mel_params, MelParams)
-    return mel_filterbank(params, mel_params)
-
-
-@functools.lru_cache(maxsize=64)
-def cached_plan(kind: str, *args) -> SpectrogramPlan:
-    """The plan ``SpectrogramPlanner().<kind>_plan(*args)``, shared between calls with equal parameters."""
+def _make_plan(kind: str, *args):
     return getattr(SpectrogramPlanner(), f"{kind}_plan")(*args)
 
 
-def compute_stft_tensor(signal: torch.Tensor, params: SpectrogramParams) -> torch.Tensor:
+# typed: 1 and True (or 1.0) are equal keys otherwise, and only the first is a valid mel band count.
+_cached_plan = functools.lru_cache(maxsize=64, typed=True)(_make_plan)
+
+
+def stft_tensor(signal: torch.Tensor, params: SpectrogramParams) -> torch.Tensor:
+    """The complex STFT of a float tensor ``(..., time)`` as a tensor ``(..., n_fft // 2 + 1, n_frames)``."""
     stft = params.stft
-    stft.n_frames(signal.shape[-1])
-    try:
-        return ops.stft(signal, window_tensor(stft, signal.dtype).to(signal.device), n_fft=stft.n_fft,
-                        hop_length=stft.hop_size, center=stft.centre, pad_mode=stft.pad_mode)
-    except ValueError as error:
-        raise InvalidInputError(str(error)) from None
+    stft.n_frames(signal.shape[-1])  # clear errors for empty and too-short signals
+    return call_native(ops.stft, signal, window_tensor(stft, signal.dtype, signal.device), **_framing(stft))
 
 
 def stft_result(samples, params: SpectrogramParams) -> StftResult:
-    _check_type("params", params, SpectrogramParams)
+    """The :class:`StftResult` of one signal ``(time,)`` or a batch ``(batch, time)``."""
+    check_type("params", params, SpectrogramParams)
     signal = as_signal(samples)
-    tensor = compute_stft_tensor(signal, params)
+    tensor = stft_tensor(signal, params)
     return StftResult(tensor, params.bin_frequencies(), params.frame_times(tensor.shape[-1]), params,
                       signal.shape[-1])

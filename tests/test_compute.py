@@ -129,3 +129,17 @@ def test_axes_and_metadata():
     linear = sg.compute_linear_power_spectrogram(x, params)
     np.testing.assert_allclose(linear.frequencies, np.fft.rfftfreq(N_FFT, 1 / SR))
     assert linear.db_range()[1] == pytest.approx(10 * np.log10(linear.data.max()), rel=1e-6)
+
+
+def test_wrong_parameter_types_are_named_even_when_unhashable():
+    # The plan cache hashes its arguments; wrong (even unhashable) types must still get the named error.
+    params, x = sg.SpectrogramParams(sg.StftParams(N_FFT, HOP), SR), tone_mix(2000)
+    with pytest.raises(sg.InvalidTypeError, match="mel_params must be a MelParams, got dict"):
+        sg.compute_mel_power_spectrogram(x, params, {"n_mels": 40})
+    with pytest.raises(sg.InvalidTypeError, match="db_params must be a LogParams, got list"):
+        sg.compute_linear_db_spectrogram(x, params, [-80.0])
+    with pytest.raises(sg.InvalidTypeError, match="params must be a SpectrogramParams, got dict"):
+        sg.compute_stft(x, {"n_fft": 512})
+    assert sg.compute_mfcc(x, params, 1, sg.MfccParams(1)).shape[0] == 1
+    with pytest.raises(sg.InvalidTypeError, match="mel must be a MelParams or an int"):
+        sg.compute_mfcc(x, params, True, sg.MfccParams(1))  # equal to 1 as a key, but not an int band count

@@ -46,7 +46,7 @@ def test_with_metadata_and_devices():
     result = spec.to_jax(device="cpu", with_metadata=True)
     assert isinstance(result, sgj.JaxSpectrogram) and result.shape == (128, 63)
     np.testing.assert_array_equal(result.times, spec.times)
-    assert result.params is PARAMS and result.db_range == spec.db_range()
+    assert result.params == PARAMS and result.db_range == spec.db_range()
     assert result.cpu().array.devices() == {jax.devices("cpu")[0]}
     assert spec.to_jax(device=jax.devices("cpu")[0]).unsafe_buffer_pointer() == spec.tensor.data_ptr()
     with pytest.raises(sg.InvalidInputError, match="device"):
