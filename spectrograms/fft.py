@@ -9,14 +9,12 @@ in float32 (complex64 spectra), everything else in float64 (complex128). Results
 
 from __future__ import annotations
 
-import numbers
-
-import numpy as np
 import torch
 
 from . import ops
-from .errors import InvalidInputError, InvalidTypeError
-from .inputs import _numeric_array
+from ._validate import call_native, optional_positive_int
+from .errors import InvalidInputError
+from .inputs import as_tensor
 from .results import Fft2dResult
 
 __all__ = [
@@ -75,7 +73,7 @@ def compute_irfft(spectrum, n: int | None = None) -> torch.Tensor:
     if n is None and values.shape[-1] < 2:
         raise InvalidInputError(f"n must be given for a spectrum of {values.shape[-1]} bin(s): the default "
                                 "2 * (m - 1) would be 0")
-    return _call(ops.irfft, values, _optional_size("n", n))
+    return call_native(ops.irfft, values, optional_positive_int("n", n))
 
 
 def compute_power_spectrum(samples, n_fft: int | None = None) -> torch.Tensor:
@@ -100,7 +98,7 @@ def fft2d(data) -> Fft2dResult:
         complex128 otherwise.
     """
     values = as_real(data, name="data", min_dims=2)
-    return Fft2dResult(_call(ops.rfft2, values), tuple(values.shape[-2:]))
+    return Fft2dResult(call_native(ops.rfft2, values), tuple(values.shape[-2:]))
 
 
 def ifft2d(spectrum, output_ncols: int | None = None) -> torch.Tensor:
@@ -122,7 +120,7 @@ def ifft2d(spectrum, output_ncols: int | None = None) -> torch.Tensor:
         raise InvalidInputError("output_ncols is required for a spectrum given as an array (an Fft2dResult "
                                 "carries its own)")
     values = as_complex(spectrum, name="spectrum", min_dims=2, max_dims=_MAX_DIMS)
-    return _call(ops.irfft2, values, _optional_size("output_ncols", output_ncols))
+    return call_native(ops.irfft2, values, optional_positive_int("output_ncols", output_ncols))
 
 
 def power_spectrum_2d(data) -> torch.Tensor:
@@ -144,9 +142,7 @@ def as_real(values, *, name: str, min_dims: int = 1) -> torch.Tensor:
         InvalidTypeError: not an array, tensor or sequence of numbers; complex or boolean data.
         InvalidInputError: too few or too many dims, or an empty axis.
     """
-    tensor = _as_tensor(values, name)
-    if tensor.dtype.is_complex:
-        raise InvalidTypeError(f"{name} must be real, got complex dtype {tensor.dtype}")
+    tensor = as_tensor(values, name)
     if tensor.dtype in (torch.float16, torch.bfloat16):
         tensor = tensor.float()
     elif tensor.dtype != torch.float32:
@@ -163,47 +159,12 @@ def as_complex(values, *, name: str, min_dims: int = 1, max_dims: int = _MAX_DIM
         InvalidTypeError: not an array, tensor or sequence of numbers; boolean data.
         InvalidInputError: too few or too many dims, or an empty axis.
     """
-    tensor = _as_tensor(values, name)
+    tensor = as_tensor(values, name, allow_complex=True)
     if tensor.dtype in (torch.complex64, torch.complex32, torch.float32, torch.float16, torch.bfloat16):
         tensor = tensor.to(torch.complex64)
     else:
         tensor = tensor.to(torch.complex128)
     return _check_shape(tensor, name, min_dims, max_dims).contiguous()
-
-
-def _as_tensor(values, name: str) -> torch.Tensor:
-    if isinstance(values, torch.Tensor):
-        tensor = values.detach()
-    elif isinstance(values, (np.ndarray, np.generic, list, tuple)):
-        # NumPy scalars become 0-d arrays, refused below for their shape rather than their type.
-        array = np.asarray(values) if isinstance(values, (np.ndarray, np.generic)) else _complex_aware_array(values, name)
-        if array.dtype.kind not in "fiuc" or array.dtype.byteorder == ">":
-            if array.dtype.kind == "b":
-                raise InvalidTypeError(f"{name} must contain numbers, got booleans")
-            if array.dtype.kind not in "fiuc":
-                raise InvalidTypeError(f"{name} must contain numbers, got dtype {array.dtype}")
-            array = array.astype(array.dtype.newbyteorder("="))
-        # torch needs non-negative strides and memory it may write to (ascontiguousarray would also
-        # turn a 0-d array into 1-d, so it only sees the arrays that need it).
-        contiguous = array if array.flags.c_contiguous else np.ascontiguousarray(array)
-        tensor = torch.from_numpy(contiguous if contiguous.flags.writeable else contiguous.copy())
-    else:
-        raise InvalidTypeError(f"{name} must be a NumPy array, a torch tensor or a list of numbers, "
-                               f"got {type(values).__name__}")
-    if tensor.dtype == torch.bool:
-        raise InvalidTypeError(f"{name} must contain numbers, got dtype torch.bool")
-    return tensor
-
-
-def _complex_aware_array(values, name: str) -> np.ndarray:
-    # Lists of complex numbers are fine here (the inverses take them); the audio helper refuses them.
-    try:
-        array = np.asarray(values)
-    except ValueError as error:  # ragged nested lists
-        raise InvalidInputError(f"{name} must be rectangular: {error}") from None
-    if array.dtype.kind == "c":
-        return array.astype(np.complex128)
-    return _numeric_array(values, name)
 
 
 def _check_shape(tensor: torch.Tensor, name: str, min_dims: int, max_dims: int) -> torch.Tensor:
@@ -216,24 +177,6 @@ def _check_shape(tensor: torch.Tensor, name: str, min_dims: int, max_dims: int) 
     return tensor
 
 
-def _optional_size(name: str, value) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidTypeError(f"{name} must be a positive int or None, got {type(value).__name__} {value!r}")
-    if value <= 0:
-        raise InvalidInputError(f"{name} must be a positive int, got {value}")
-    return int(value)
-
-
 def _transform(op, samples, n_fft):
     values = as_real(samples, name="samples", min_dims=1)
-    return _call(op, values, _optional_size("n_fft", n_fft))
-
-
-def _call(op, *args):
-    # The ops refuse NaN/Inf and impossible sizes with ValueError; report them as the library's error.
-    try:
-        return op(*args)
-    except ValueError as error:
-        raise InvalidInputError(str(error)) from None
+    return call_native(op, values, optional_positive_int("n_fft", n_fft))

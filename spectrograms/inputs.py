@@ -29,21 +29,7 @@ def as_signal(samples, *, name: str = "samples", max_dims: int = 2) -> torch.Ten
         InvalidTypeError: not an array, tensor or sequence of numbers; complex, bool or int64 data.
         InvalidInputError: 0-d, more than ``max_dims`` dims, or an empty time (or batch) axis.
     """
-    if isinstance(samples, torch.Tensor):
-        tensor = samples.detach()
-    elif isinstance(samples, (np.ndarray, np.generic)):
-        samples = np.asarray(samples)
-        if samples.dtype.kind not in "fiu" or samples.dtype.byteorder == ">":
-            samples = _numeric_array(samples, name)
-        array = samples if samples.flags.writeable else samples.copy()
-        tensor = torch.from_numpy(array if array.flags.c_contiguous else array.copy(order="C"))
-    elif isinstance(samples, (list, tuple)):
-        tensor = torch.from_numpy(_numeric_array(samples, name))
-    else:
-        raise InvalidTypeError(
-            f"{name} must be a NumPy array, a torch tensor or a list of floats, got {type(samples).__name__}"
-        )
-    tensor = _as_float(tensor, name)
+    tensor = _as_float(as_tensor(samples, name), name)
     if tensor.dim() == 0 or tensor.dim() > max_dims:
         allowed = "(time,)" if max_dims == 1 else "(time,) or (batch, time)" if max_dims == 2 else "(..., time)"
         raise InvalidInputError(f"{name} must have shape {allowed}, got shape {tuple(tensor.shape)}")
@@ -54,18 +40,49 @@ def as_signal(samples, *, name: str = "samples", max_dims: int = 2) -> torch.Ten
     return tensor.contiguous()
 
 
+def as_tensor(values, name: str, *, allow_complex: bool = False) -> torch.Tensor:
+    """``values`` as a torch tensor of their own numeric dtype, sharing memory where it can.
+
+    Tensors are detached; NumPy arrays are shared (copied only when read-only, not C-contiguous or
+    big-endian); lists and tuples become float64 (complex128 for complex numbers).
+
+    Raises:
+        InvalidTypeError: not an array, tensor or sequence of numbers; boolean or non-numeric data;
+            complex data unless ``allow_complex``.
+        InvalidInputError: ragged nested lists.
+    """
+    if isinstance(values, torch.Tensor):
+        tensor = values.detach()
+    elif isinstance(values, (np.ndarray, np.generic, list, tuple)):
+        array = _numeric_array(values, name)
+        # torch needs non-negative strides and memory it may write to.
+        if not array.flags.c_contiguous or not array.flags.writeable:
+            array = array.copy(order="C")
+        tensor = torch.from_numpy(array)
+    else:
+        raise InvalidTypeError(
+            f"{name} must be a NumPy array, a torch tensor or a list of numbers, got {type(values).__name__}"
+        )
+    if tensor.dtype == torch.bool:
+        raise InvalidTypeError(f"{name} must contain numbers, got dtype torch.bool")
+    if tensor.dtype.is_complex and not allow_complex:
+        raise InvalidTypeError(f"{name} must be real, got complex dtype {tensor.dtype}; pass e.g. its real part "
+                               "or magnitude")
+    return tensor
+
+
 def _numeric_array(values, name: str) -> np.ndarray:
     try:
         array = np.asarray(values)
     except ValueError as error:  # ragged nested lists
         raise InvalidInputError(f"{name} must be rectangular: {error}") from None
-    if array.dtype.kind == "c":
-        raise InvalidTypeError(f"{name} must be real, got complex data; pass e.g. its real part or magnitude")
-    if array.dtype.kind not in "fiub":
-        raise InvalidTypeError(f"{name} must contain numbers, got dtype {array.dtype}")
     if array.dtype.kind == "b":
         raise InvalidTypeError(f"{name} must contain numbers, got booleans")
-    return array.astype(np.float64 if isinstance(values, (list, tuple)) else array.dtype.newbyteorder("="))
+    if array.dtype.kind not in "fiuc":
+        raise InvalidTypeError(f"{name} must contain numbers, got dtype {array.dtype}")
+    if isinstance(values, (list, tuple)):  # Python numbers are doubles
+        return array.astype(np.complex128 if array.dtype.kind == "c" else np.float64)
+    return array.astype(array.dtype.newbyteorder("="), copy=False)
 
 
 def _as_float(tensor: torch.Tensor, name: str) -> torch.Tensor:
@@ -78,10 +95,6 @@ def _as_float(tensor: torch.Tensor, name: str) -> torch.Tensor:
         return tensor.float() / _PCM_SCALE[dtype]
     if dtype == torch.uint8:
         return (tensor.float() - 128.0) / 128.0
-    if dtype.is_complex:
-        raise InvalidTypeError(f"{name} must be real, got complex dtype {dtype}; pass e.g. its real part")
-    if dtype == torch.bool:
-        raise InvalidTypeError(f"{name} must contain numbers, got dtype torch.bool")
     raise InvalidTypeError(
         f"{name} has dtype {dtype}, which is not audio: pass float32/float64, or int8/int16/int32/uint8 PCM"
     )

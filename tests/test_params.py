@@ -86,7 +86,7 @@ def test_empty_mel_filters_warn():
     (np.array(["a", "b"]), InvalidTypeError, r"samples must contain numbers, got dtype <U1"),
     (["a", "b"], InvalidTypeError, r"samples must contain numbers"),
     ([[1.0, 2.0], [3.0]], InvalidInputError, r"samples must be rectangular"),
-    ("audio.wav", InvalidTypeError, r"samples must be a NumPy array, a torch tensor or a list of floats, got str"),
+    ("audio.wav", InvalidTypeError, r"samples must be a NumPy array, a torch tensor or a list of numbers, got str"),
     (None, InvalidTypeError, r"got NoneType"),
     (np.ones(1000, dtype=np.int64), InvalidTypeError, r"dtype torch.int64, which is not audio"),
     (np.full(3000, np.nan), InvalidInputError, r"NaN or Inf"),
