@@ -44,4 +44,66 @@ inline void to_db(const double* in, double* out, int64_t n, double amin, double 
   for (int64_t i = 0; i < n; ++i) out[i] = scale * std::log10(in[i] > amin ? in[i] : amin);
 }
 
+namespace detail {
+
+// 64-byte vectors and their shuffle masks (GCC vector extensions need concrete element types).
+template <typename T>
+struct Simd;
+template <>
+struct Simd<float> {
+  typedef float Vec __attribute__((vector_size(64)));
+  typedef int32_t Mask __attribute__((vector_size(64)));
+};
+template <>
+struct Simd<double> {
+  typedef double Vec __attribute__((vector_size(64)));
+  typedef int64_t Mask __attribute__((vector_size(64)));
+};
+template <typename T>
+using Vec = typename Simd<T>::Vec;
+template <typename T>
+using Mask = typename Simd<T>::Mask;
+
+// One round of the tile transpose: for each pair of rows (i, i + half) with i in an even block of
+// `half` rows, a' takes the even blocks of `half` lanes of a and of b, b' the odd ones.
+template <typename T, int half>
+__attribute__((always_inline)) inline void transpose_round(Vec<T>* rows) {
+  constexpr int L = 64 / sizeof(T);
+  Mask<T> low, high;
+#pragma GCC unroll 16
+  for (int lane = 0; lane < L; ++lane) {
+    const bool even = (lane / half) % 2 == 0;
+    low[lane] = even ? lane : L + lane - half;
+    high[lane] = even ? lane + half : L + lane;
+  }
+#pragma GCC unroll 16
+  for (int i = 0; i < L; ++i) {
+    if ((i / half) % 2 != 0) continue;
+    const Vec<T> a = rows[i], b = rows[i + half];
+    rows[i] = __builtin_shuffle(a, b, low);
+    rows[i + half] = __builtin_shuffle(a, b, high);
+  }
+}
+
+}  // namespace detail
+
+// Transposes an L x L tile, L = 64 / sizeof(T) (one 64-byte vector per row): rows of `in` are
+// `in_stride` apart, rows of `out` `out_stride` apart (unaligned access is fine). log2(L) rounds of
+// two-vector shuffles swap ever smaller off-diagonal blocks: 0.25 shuffles per float, where a
+// scalar transpose costs a store per element.
+template <typename T>
+__attribute__((always_inline)) inline void transpose_tile(const T* in, int64_t in_stride, T* out,
+                                                          int64_t out_stride) {
+  constexpr int L = 64 / sizeof(T);
+  detail::Vec<T> rows[L];
+#pragma GCC unroll 16
+  for (int i = 0; i < L; ++i) std::memcpy(&rows[i], in + i * in_stride, 64);
+  if constexpr (L == 16) detail::transpose_round<T, 8>(rows);
+  detail::transpose_round<T, 4>(rows);
+  detail::transpose_round<T, 2>(rows);
+  detail::transpose_round<T, 1>(rows);
+#pragma GCC unroll 16
+  for (int i = 0; i < L; ++i) std::memcpy(out + i * out_stride, &rows[i], 64);
+}
+
 }  // namespace spectrograms

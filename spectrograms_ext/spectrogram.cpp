@@ -99,13 +99,18 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
                           : T(0);
   std::atomic<bool> non_finite{false};
 
+  constexpr int64_t L = 64 / sizeof(T);  // frames per transposed tile: one vector
+  const int64_t tile_stride = aligned_stride<T>(n_bins);
+
   at::parallel_for(0, n_signals * blocks_per_signal, 1, [&](int64_t begin, int64_t end) {
     AlignedBuffer<T> frame(aligned_stride<T>(g.n_fft));
     AlignedBuffer<Complex> spectrum(n_bins);
-    // Power of a block of frames, bin-major ([bin][frame]): the filterbank then sums rows of B
-    // frames with one weight per bin, which vectorises, where a frame-major layout would need a
+    // Power of L frames, frame-major, as the FFT produces it; transposed tile by tile into...
+    AlignedBuffer<T> tile(L * tile_stride);
+    // ...the power of a block of frames, bin-major ([bin][frame]): the filterbank then sums rows of
+    // B frames with one weight per bin, which vectorises, where a frame-major layout would need a
     // horizontal sum per band and frame. (FFTW writing bin-major output itself measured slower.)
-    AlignedBuffer<T> power(n_bins * B);
+    AlignedBuffer<T> power(tile_stride * B);
     AlignedBuffer<T> row(B);
     for (int64_t task = begin; task < end; ++task) {
       const int64_t s = task / blocks_per_signal;
@@ -114,23 +119,30 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
       const T* signal = signal_base + s * g.n_samples;
       T* p = power.get();
       bool finite = true;
-      for (int64_t j = 0; j < nf; ++j) {
-        load_windowed_frame(signal, g, f0 + j, win, frame.get());
-        // Ask for the samples the next frame adds while this one is transformed: the signal is
-        // read once from memory, and a miss there would otherwise stall the window multiply.
-        const int64_t ahead = (f0 + j + 1) * g.hop - g.pad + g.n_fft - g.hop;
-        for (int64_t i = std::max<int64_t>(ahead, 0); i < std::min(ahead + g.hop, g.n_samples); i += 64 / sizeof(T))
-          __builtin_prefetch(signal + i);
-        Fftw<T>::r2c(plan, frame.get(), spectrum.get());
-        // The DC bin sums every windowed sample, so a NaN or Inf anywhere in the frame shows here
-        // (a zero window weight times Inf is NaN too).
-        finite = finite && std::isfinite(spectrum.get()[0][0]);
-        const T* c = reinterpret_cast<const T*>(spectrum.get());
-        for (int64_t k = 0; k < n_bins; ++k) p[k * B + j] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+      for (int64_t j0 = 0; j0 < B; j0 += L) {
+        for (int64_t j = j0; j < j0 + L; ++j) {
+          T* tile_row = tile.get() + (j - j0) * tile_stride;
+          if (j >= nf) {  // frames past the end of the signal: zeros, not garbage
+            std::memset(tile_row, 0, tile_stride * sizeof(T));
+            continue;
+          }
+          load_windowed_frame(signal, g, f0 + j, win, frame.get());
+          // Ask for the samples the next frame adds while this one is transformed: the signal is
+          // read once from memory, and a miss there would otherwise stall the window multiply.
+          const int64_t ahead = (f0 + j + 1) * g.hop - g.pad + g.n_fft - g.hop;
+          for (int64_t i = std::max<int64_t>(ahead, 0); i < std::min(ahead + g.hop, g.n_samples); i += L)
+            __builtin_prefetch(signal + i);
+          Fftw<T>::r2c(plan, frame.get(), spectrum.get());
+          // The DC bin sums every windowed sample, so a NaN or Inf anywhere in the frame shows
+          // here (a zero window weight times Inf is NaN too).
+          finite = finite && std::isfinite(spectrum.get()[0][0]);
+          const T* c = reinterpret_cast<const T*>(spectrum.get());
+          for (int64_t k = 0; k < n_bins; ++k) tile_row[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+        }
+        // Whole tiles, also past n_bins: the power block has tile_stride rows, the extra ones unread.
+        for (int64_t k0 = 0; k0 < n_bins; k0 += L) transpose_tile(tile.get() + k0, tile_stride, p + k0 * B + j0, B);
       }
       if (!finite) non_finite = true;
-      for (int64_t k = 0; k < n_bins; ++k)  // frames past the end of the signal: zeros, not garbage
-        for (int64_t j = nf; j < B; ++j) p[k * B + j] = T(0);
       if (magnitude)
         for (int64_t i = 0; i < n_bins * B; ++i) p[i] = std::sqrt(p[i]);
       T* out_rows = out_base + s * n_out * g.n_frames + f0;
