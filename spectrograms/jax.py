@@ -98,10 +98,7 @@ def to_jax(self: TensorResult, device="cpu", with_metadata: bool = False):
         with_metadata: return a :class:`JaxSpectrogram` with the axes and parameters.
     """
     array = _to_device(self, device)
-    if not with_metadata:
-        return array
-    meta = _torch_interop.metadata(self)
-    return JaxSpectrogram(array, meta["frequencies"], meta["times"], meta["params"], meta["db_range"], meta["scale"])
+    return _torch_interop.with_axes(JaxSpectrogram, array, self) if with_metadata else array
 
 
 def batch(specs: Sequence[TensorResult], device="cpu", pad: bool = False) -> jax.Array:

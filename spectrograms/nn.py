@@ -31,7 +31,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import ops
-from ._validate import check_type, positive_int
+from ._validate import check_type, finite_float, non_negative_float, one_of, positive_int, positive_float
 from .errors import InvalidInputError, InvalidTypeError
 from .filterbanks import Filterbank, chroma_filterbank, dct_matrix
 from .params import (
@@ -94,16 +94,22 @@ def frame_lengths(sample_lengths, n_fft: int, hop_length: int, center: bool = Tr
 # --- Construction from torchaudio's keywords -------------------------------------------------------
 
 
-def _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized, center,
-                   pad_mode) -> SpectrogramParams:
-    """SpectrogramParams equivalent to torchaudio's Spectrogram keywords.
+_STFT_KEYWORDS = ("sample_rate", "n_fft", "win_length", "hop_length", "window_fn", "wkwargs", "normalized",
+                  "center", "pad_mode")
+
+
+def _stft_keywords(arguments: dict) -> SpectrogramParams:
+    """SpectrogramParams equivalent to torchaudio's Spectrogram keywords (``_STFT_KEYWORDS`` of ``arguments``).
 
     A window shorter than ``n_fft`` is zero-padded on both sides, and ``normalized`` scales the window
     (by its L2 norm, or ``1 / sqrt(n_fft)`` for ``"frame_length"``), which is what ``torch.stft`` and
     torchaudio do to the spectrum.
     """
-    win_length = n_fft if win_length is None else win_length
-    if not 0 < win_length <= n_fft:
+    sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized, center, pad_mode = (
+        arguments[name] for name in _STFT_KEYWORDS)
+    n_fft = positive_int("n_fft", n_fft)
+    win_length = n_fft if win_length is None else positive_int("win_length", win_length)
+    if win_length > n_fft:
         raise InvalidInputError(f"win_length must be in [1, n_fft={n_fft}], got {win_length}")
     hop_length = win_length // 2 if hop_length is None else hop_length
     if normalized not in (False, True, "window", "frame_length"):
@@ -141,10 +147,6 @@ def _objects_or_keywords(init, arguments: dict, keywords, objects: dict):
     for name, (value, expected) in objects.items():
         if value is not None:
             check_type(name, value, expected)
-
-
-_STFT_KEYWORDS = ("sample_rate", "n_fft", "win_length", "hop_length", "window_fn", "wkwargs", "normalized",
-                  "center", "pad_mode")
 
 
 def _check_power(power, allow_complex: bool = False) -> float | None:
@@ -264,8 +266,7 @@ class Spectrogram(_SpectralTransform):
         arguments = locals()
         _objects_or_keywords(Spectrogram.__init__, arguments, _STFT_KEYWORDS, {"params": (params, SpectrogramParams)})
         if params is None:
-            params = _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized,
-                                    center, pad_mode)
+            params = _stft_keywords(arguments)
         power = _check_power(power, allow_complex=True)
         if power is None and db_params is not None:
             raise InvalidInputError("db_params needs power 1.0 or 2.0; the complex STFT (power=None) has no dB form")
@@ -317,8 +318,7 @@ class MelSpectrogram(_BandSpectrogram):
         if (params is None) != (mel_params is None):
             raise InvalidTypeError("the seed form needs both params and mel_params: MelSpectrogram(params, mel_params)")
         if params is None:
-            params = _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized,
-                                    center, pad_mode)
+            params = _stft_keywords(arguments)
             mel_params = MelParams(n_mels, f_min, f_max, norm=norm, scale=mel_scale)
         super().__init__(params, mel_params, db_params, power, MelParams)
 
@@ -343,8 +343,7 @@ class ErbSpectrogram(_BandSpectrogram):
         if (params is None) != (erb_params is None):
             raise InvalidTypeError("the seed form needs both params and erb_params: ErbSpectrogram(params, erb_params)")
         if params is None:
-            params = _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized,
-                                    center, pad_mode)
+            params = _stft_keywords(arguments)
             erb_params = ErbParams(n_filters, f_min, f_max)
         super().__init__(params, erb_params, db_params, power, ErbParams)
 
@@ -371,8 +370,7 @@ class LogHzSpectrogram(_BandSpectrogram):
                 "the seed form needs both params and loghz_params: LogHzSpectrogram(params, loghz_params)"
             )
         if params is None:
-            params = _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized,
-                                    center, pad_mode)
+            params = _stft_keywords(arguments)
             loghz_params = LogHzParams(n_bins, f_min, f_max)
         super().__init__(params, loghz_params, db_params, power, LogHzParams)
 
@@ -401,8 +399,7 @@ class Chromagram(_SpectralTransform):
         if params is None and chroma_params is not None:
             raise InvalidTypeError("the seed form needs params: Chromagram(params, chroma_params)")
         if params is None:
-            params = _stft_keywords(sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized,
-                                    center, pad_mode)
+            params = _stft_keywords(arguments)
             chroma_params = ChromaParams(n_chroma, tuning, f_min, f_max, norm)
         chroma_params = ChromaParams() if chroma_params is None else chroma_params
         super().__init__(params, chroma_filterbank(params, chroma_params), 2.0, None)
@@ -429,10 +426,8 @@ class AmplitudeToDB(nn.Module):
 
     def __init__(self, db_params: LogParams | None = None, *, stype: str = "power", top_db: float | None = None):
         super().__init__()
-        if stype not in ("power", "magnitude"):
-            raise InvalidInputError(f"stype must be 'power' or 'magnitude', got {stype!r}")
-        if top_db is not None and not (math.isfinite(top_db) and top_db >= 0):
-            raise InvalidInputError(f"top_db must be a non-negative finite number or None, got {top_db!r}")
+        one_of("stype", stype, ("power", "magnitude"))
+        top_db = None if top_db is None else non_negative_float("top_db", top_db)
         self.stype, self.top_db = stype, top_db
         self.multiplier = 10.0 if stype == "power" else 20.0
         floor_db = _check_db(db_params)
@@ -510,10 +505,11 @@ class MFCC(nn.Module):
 class _AxisMasking(nn.Module):
     """SpecAugment masking of one band of rows (frequency) or columns (time), as torchaudio's."""
 
-    def __init__(self, mask_param: int, axis: int, iid_masks: bool, p: float, mask_value: float):
+    def __init__(self, name: str, mask_param: int, axis: int, iid_masks: bool, p: float, mask_value: float):
         super().__init__()
         if isinstance(mask_param, bool) or not isinstance(mask_param, int) or mask_param < 0:
-            raise InvalidInputError(f"the mask parameter must be a non-negative int, got {mask_param!r}")
+            raise InvalidInputError(f"{name} must be a non-negative int, got {mask_param!r}")
+        p = finite_float("p", p)
         if not 0.0 <= p <= 1.0:
             raise InvalidInputError(f"p must be in [0, 1], got {p}")
         self.mask_param, self.axis, self.iid_masks, self.p, self.mask_value = mask_param, axis, iid_masks, p, mask_value
@@ -558,7 +554,7 @@ class FrequencyMasking(_AxisMasking):
     """
 
     def __init__(self, freq_mask_param: int, iid_masks: bool = False, mask_value: float = 0.0):
-        super().__init__(freq_mask_param, -2, iid_masks, 1.0, mask_value)
+        super().__init__("freq_mask_param", freq_mask_param, -2, iid_masks, 1.0, mask_value)
 
 
 class TimeMasking(_AxisMasking):
@@ -570,7 +566,7 @@ class TimeMasking(_AxisMasking):
     """
 
     def __init__(self, time_mask_param: int, iid_masks: bool = False, p: float = 1.0, mask_value: float = 0.0):
-        super().__init__(time_mask_param, -1, iid_masks, p, mask_value)
+        super().__init__("time_mask_param", time_mask_param, -1, iid_masks, p, mask_value)
 
 
 class UtteranceNorm(nn.Module):
@@ -589,7 +585,7 @@ class UtteranceNorm(nn.Module):
 
     def __init__(self, normalize_variance: bool = True, eps: float = 1e-5):
         super().__init__()
-        self.normalize_variance, self.eps = normalize_variance, eps
+        self.normalize_variance, self.eps = bool(normalize_variance), positive_float("eps", eps)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         if lengths is None:
@@ -628,7 +624,7 @@ class ComputeDeltas(nn.Module):
         super().__init__()
         if isinstance(win_length, bool) or not isinstance(win_length, int) or win_length < 3:
             raise InvalidInputError(f"win_length must be an int >= 3, got {win_length!r}")
-        self.win_length, self.mode = win_length, mode
+        self.win_length, self.mode = win_length, one_of("mode", mode, ("replicate", "reflect", "circular", "constant"))
         n = (win_length - 1) // 2
         kernel = torch.arange(-n, n + 1, dtype=torch.float32) / (n * (n + 1) * (2 * n + 1) / 3)
         # Derived from win_length, so not part of the state_dict; a buffer so that .to(device) moves it.

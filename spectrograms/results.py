@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from copy import copy as shallow_copy
+
 import numpy as np
 import torch
 
@@ -46,6 +48,11 @@ class TensorResult:
     @property
     def device(self) -> torch.device:
         return self.tensor.device
+
+    @property
+    def floor(self) -> float:
+        """The value that means "silence", which batching pads with: 0 (the dB floor for dB spectrograms)."""
+        return 0.0
 
     def __array__(self, dtype=None, copy=None):
         array = self.data
@@ -113,6 +120,18 @@ class _Axes(TensorResult):
             return self.n_samples / self.params.sample_rate
         return self.n_frames * self.params.stft.hop_size / self.params.sample_rate
 
+    def unbatch(self) -> list:
+        """The items of a batched result ``(batch, n_bins, n_frames)`` as results of their own (views, no
+        copy, sharing the metadata); a result without a batch dimension is returned alone in a list."""
+        if self.tensor.dim() != 3:
+            return [self]
+        return [self._with_tensor(item) for item in self.tensor]
+
+    def _with_tensor(self, tensor: torch.Tensor):
+        result = shallow_copy(self)
+        result.tensor = tensor
+        return result
+
 
 class Spectrogram(_Axes):
     """A spectrogram of shape ``(n_bins, n_frames)``, or ``(batch, n_bins, n_frames)`` for a batch.
@@ -156,24 +175,15 @@ class Spectrogram(_Axes):
         tiny = np.finfo(np.float64).tiny
         return factor * np.log10(max(low, tiny)), factor * np.log10(max(high, tiny))
 
-    def unbatch(self) -> list[Spectrogram]:
-        """The items of a batched spectrogram as spectrograms of their own (views, no copy)."""
-        if self.tensor.dim() != 3:
-            return [self]
-        return [Spectrogram(item, self.frequencies, self.times, self.params, scale=self.scale,
-                            frequency_scale=self.frequency_scale, band_params=self.band_params,
-                            db_params=self.db_params, n_samples=self.n_samples) for item in self.tensor]
-
     def __repr__(self):
         kind = f"{self.frequency_scale} {self.scale}"
         return f"Spectrogram({kind}, shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
 
 
-class StftResult(_Axes):
-    """A complex STFT of shape ``(n_fft // 2 + 1, n_frames)`` (or with a leading batch dimension).
+class _Complex:
+    """``power`` and ``magnitude`` of a result holding a complex ``tensor``."""
 
-    ``.data`` is a complex NumPy view; DLPack exports a complex tensor.
-    """
+    tensor: torch.Tensor
 
     def power(self) -> torch.Tensor:
         """``|X|^2`` as a real tensor of the same shape."""
@@ -182,6 +192,13 @@ class StftResult(_Axes):
     def magnitude(self) -> torch.Tensor:
         """``|X|`` as a real tensor of the same shape."""
         return self.tensor.abs()
+
+
+class StftResult(_Complex, _Axes):
+    """A complex STFT of shape ``(n_fft // 2 + 1, n_frames)`` (or with a leading batch dimension).
+
+    ``.data`` is a complex NumPy view; DLPack exports a complex tensor.
+    """
 
     def __repr__(self):
         return f"StftResult(shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
@@ -213,18 +230,6 @@ class Chromagram(_Axes):
     def n_chroma(self) -> int:
         return self.n_bins
 
-    @property
-    def floor(self) -> float:
-        """The value that means "silence": 0. Padding uses it."""
-        return 0.0
-
-    def unbatch(self) -> list[Chromagram]:
-        """The items of a batched chromagram as chromagrams of their own (views, no copy)."""
-        if self.tensor.dim() != 3:
-            return [self]
-        return [Chromagram(item, self.frequencies, self.times, self.params, self.chroma_params,
-                           n_samples=self.n_samples) for item in self.tensor]
-
     def __repr__(self):
         return f"Chromagram(shape={self.shape}, dtype={self.dtype}, norm={self.chroma_params.norm!r})"
 
@@ -253,23 +258,11 @@ class Mfcc(_Axes):
     def n_mfcc(self) -> int:
         return self.n_bins
 
-    @property
-    def floor(self) -> float:
-        """The padding value for batches: 0."""
-        return 0.0
-
-    def unbatch(self) -> list[Mfcc]:
-        """The items of a batched result as results of their own (views, no copy)."""
-        if self.tensor.dim() != 3:
-            return [self]
-        return [Mfcc(item, self.times, self.params, self.mel_params, self.mfcc_params, self.db_params,
-                     n_samples=self.n_samples) for item in self.tensor]
-
     def __repr__(self):
         return f"Mfcc(shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
 
 
-class Fft2dResult(TensorResult):
+class Fft2dResult(_Complex, TensorResult):
     """The 2-D FFT of real data in NumPy's real-input layout: shape ``(rows, cols // 2 + 1)`` (or with
     leading batch dims), complex64 for float32 data and complex128 for float64.
 
@@ -293,14 +286,6 @@ class Fft2dResult(TensorResult):
     def n_cols(self) -> int:
         """Columns of the data (the spectrum has ``n_cols // 2 + 1``)."""
         return self.input_shape[1]
-
-    def power(self) -> torch.Tensor:
-        """``|X|^2`` as a real tensor of the same shape."""
-        return self.tensor.real.square() + self.tensor.imag.square()
-
-    def magnitude(self) -> torch.Tensor:
-        """``|X|`` as a real tensor of the same shape."""
-        return self.tensor.abs()
 
     def inverse(self) -> torch.Tensor:
         """The real data back, shape ``(..., rows, cols)`` (see :func:`spectrograms.ifft2d`)."""

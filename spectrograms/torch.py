@@ -87,11 +87,18 @@ def to_torch(self: TensorResult, device="cpu", with_metadata: bool = False, dtyp
         ``torch.Tensor`` of the result's shape, or a :class:`TorchSpectrogram`.
     """
     tensor = self.tensor.to(device=device, dtype=dtype)
-    if not with_metadata:
-        return tensor
-    meta = metadata(self)
-    return TorchSpectrogram(tensor, meta["frequencies"], meta["times"], meta["params"], meta["db_range"],
-                            meta["scale"])
+    return with_axes(TorchSpectrogram, tensor, self) if with_metadata else tensor
+
+
+# The fields TorchSpectrogram and JaxSpectrogram carry after their values, in order.
+_AXES_FIELDS = ("frequencies", "times", "params", "db_range", "scale")
+
+
+def with_axes(cls, values, result: TensorResult):
+    """``cls(values, frequencies, times, params, db_range, scale)`` with the axes and parameters of
+    ``result`` (see :func:`metadata`): how :class:`TorchSpectrogram` and ``JaxSpectrogram`` are made."""
+    meta = metadata(result)
+    return cls(values, *(meta[name] for name in _AXES_FIELDS))
 
 
 def metadata(result: TensorResult) -> dict:
@@ -169,7 +176,7 @@ def assemble(specs: Sequence[TensorResult], device="cpu", dtype: torch.dtype | N
         n = tensor.shape[-1]
         row[..., :n].copy_(tensor)
         if n < row.shape[-1]:
-            row[..., n:].fill_(getattr(item, "floor", 0.0))
+            row[..., n:].fill_(item.floor)
     return out.to(device, non_blocking=pinned)
 
 

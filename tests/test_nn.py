@@ -252,3 +252,24 @@ def test_gradients_reach_the_waveform():
     layer = snn.MelSpectrogram(PARAMS, sg.MelParams(40), sg.LogParams())
     (layer(WAVES * gain).mean()).backward()
     assert gain.grad is not None and float(gain.grad) > 0  # louder input, higher dB
+
+
+def test_training_layers_name_bad_arguments():
+    with pytest.raises(sg.InvalidInputError, match="freq_mask_param must be a non-negative int, got -1"):
+        snn.FrequencyMasking(-1)
+    with pytest.raises(sg.InvalidInputError, match="time_mask_param must be a non-negative int"):
+        snn.TimeMasking(2.5)
+    with pytest.raises(sg.InvalidInputError, match=r"p must be in \[0, 1\], got 1.5"):
+        snn.TimeMasking(10, p=1.5)
+    with pytest.raises(sg.InvalidInputError, match="top_db must be >= 0, got -1"):
+        snn.AmplitudeToDB(top_db=-1.0)
+    with pytest.raises(sg.InvalidTypeError, match="top_db must be a real number"):
+        snn.AmplitudeToDB(top_db="80")
+    with pytest.raises(sg.InvalidInputError, match="stype must be one of 'power', 'magnitude'"):
+        snn.AmplitudeToDB(stype="amplitude")
+    with pytest.raises(sg.InvalidInputError, match="eps must be positive"):
+        snn.UtteranceNorm(eps=0.0)
+    with pytest.raises(sg.InvalidInputError, match="mode must be one of"):
+        snn.ComputeDeltas(mode="wrap")
+    with pytest.raises(sg.InvalidInputError, match="win_length must be a positive int, got 0"):
+        snn.Spectrogram(n_fft=256, win_length=0)

@@ -9,6 +9,7 @@ import torch
 import spectrograms as sg
 
 from .conftest import tone_mix
+from .interop_results import SAMPLES, make
 
 samples = tone_mix(16000, dtype=np.float32)
 stft = sg.StftParams(n_fft=512, hop_size=256, window=sg.WindowType.hanning)
@@ -124,3 +125,15 @@ def test_all_planner_kinds():
         result = plan.compute(x)
         np.testing.assert_array_equal(result.data, expected.data)
         assert result.scale == expected.scale
+
+
+@pytest.mark.parametrize("kind", ["mel_db", "chromagram", "mfcc", "stft"])
+def test_unbatch_gives_views_with_the_batch_metadata(kind):
+    batch = make(kind, np.stack([SAMPLES, SAMPLES[::-1].copy()]))
+    items = batch.unbatch()
+    assert len(items) == 2 and all(type(item) is type(batch) for item in items)
+    for index, item in enumerate(items):
+        assert item.shape == batch.shape[1:] and item.tensor.data_ptr() == batch.tensor[index].data_ptr()
+        assert item.params is batch.params and item.times is batch.times and item.floor == batch.floor
+        assert vars(item).keys() == vars(batch).keys()
+    assert items[0].unbatch() == [items[0]]
