@@ -87,6 +87,26 @@ __attribute__((always_inline)) inline void transpose_round(Vec<T>* rows) {
 
 }  // namespace detail
 
+// out[j] = sum_k w[k] * rows[k * V * L + j] for the V * L values j of a block row, L = 64 / sizeof(T):
+// one filterbank band over a bin-major block. The accumulators are V vectors held in registers,
+// which a loop over a runtime block width would keep in memory, a load and a store per multiply-add.
+template <typename T, int V>
+__attribute__((always_inline)) inline void weighted_row_sum(const T* w, const T* rows, int64_t n_rows, T* out) {
+  constexpr int L = 64 / sizeof(T);
+  detail::Vec<T> acc[V] = {};
+  for (int64_t k = 0; k < n_rows; ++k) {
+    const T weight = w[k];
+#pragma GCC unroll 8
+    for (int v = 0; v < V; ++v) {
+      detail::Vec<T> x;
+      std::memcpy(&x, rows + (k * V + v) * L, 64);
+      acc[v] += weight * x;
+    }
+  }
+#pragma GCC unroll 8
+  for (int v = 0; v < V; ++v) std::memcpy(out + v * L, &acc[v], 64);
+}
+
 // Transposes an L x L tile, L = 64 / sizeof(T) (one 64-byte vector per row): rows of `in` are
 // `in_stride` apart, rows of `out` `out_stride` apart (unaligned access is fine). log2(L) rounds of
 // two-vector shuffles swap ever smaller off-diagonal blocks: 0.25 shuffles per float, where a

@@ -151,9 +151,13 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
         if (bands) {
           const T* w = bands->weights.data() + bands->offset[m];
           const T* band = p + bands->start[m] * B;
-          for (int64_t j = 0; j < B; ++j) acc[j] = T(0);
-          for (int64_t k = 0; k < bands->length[m]; ++k)
-            for (int64_t j = 0; j < B; ++j) acc[j] += w[k] * band[k * B + j];
+          const int64_t len = bands->length[m];
+          switch (B / L) {  // frames_per_block gives 16, 32 or 64 frames: 1 to 8 vectors
+            case 1: weighted_row_sum<T, 1>(w, band, len, acc); break;
+            case 2: weighted_row_sum<T, 2>(w, band, len, acc); break;
+            case 4: weighted_row_sum<T, 4>(w, band, len, acc); break;
+            default: weighted_row_sum<T, 8>(w, band, len, acc); break;
+          }
         } else {
           acc = p + m * B;
         }
