@@ -92,6 +92,7 @@ class SpectrogramPlan:
         self.scale = scale
         self.filterbank = filterbank
         self.db_params = (db_params or LogParams()) if scale == "db" else None
+        self._native_kwargs: dict[tuple[torch.dtype, torch.device], dict] = {}
 
     @property
     def n_bins(self) -> int:
@@ -109,14 +110,21 @@ class SpectrogramPlan:
 
     def apply(self, signal: torch.Tensor) -> torch.Tensor:
         """The spectrogram of a float tensor of shape ``(..., time)`` as a tensor ``(..., n_bins, n_frames)``."""
-        stft = self.params.stft
-        stft.n_frames(signal.shape[-1])  # clear errors for empty and too-short signals
-        filterbank = self.filterbank.csr(signal.dtype) if self.filterbank is not None else None
-        return call_native(
-            ops.spectrogram, signal, window_tensor(stft, signal.dtype, signal.device), **_framing(stft),
-            power=1.0 if self.scale == "magnitude" else 2.0, filterbank=filterbank,
-            floor_db=self.db_params.floor_db if self.db_params else None,
-        )
+        self.params.stft.n_frames(signal.shape[-1])  # clear errors for empty and too-short signals
+        return call_native(ops.spectrogram, signal, **self._kwargs_for(signal))
+
+    def _kwargs_for(self, signal: torch.Tensor) -> dict:
+        # Made once per dtype and device: per-clip calls in a data pipeline are short enough that
+        # rebuilding these (window lookup, CSR, keyword dict) would show in their time.
+        key = (signal.dtype, signal.device)
+        if key not in self._native_kwargs:
+            stft = self.params.stft
+            self._native_kwargs[key] = dict(
+                window=window_tensor(stft, signal.dtype, signal.device), **_framing(stft),
+                power=1.0 if self.scale == "magnitude" else 2.0,
+                filterbank=self.filterbank.csr(signal.dtype) if self.filterbank is not None else None,
+                floor_db=self.db_params.floor_db if self.db_params else None)
+        return self._native_kwargs[key]
 
     def compute(self, samples) -> Spectrogram:
         """Computes the spectrogram of one signal ``(time,)`` or a batch ``(batch, time)``.
@@ -131,7 +139,7 @@ class SpectrogramPlan:
         tensor = self.apply(signal)
         band_params = self.filterbank.params if self.filterbank is not None else None
         return Spectrogram(
-            tensor, self.frequencies, self.params.frame_times(tensor.shape[-1]), self.params,
+            tensor, self.frequencies, None, self.params,
             scale=self.scale, frequency_scale=self.filterbank.name if self.filterbank is not None else "linear",
             band_params=band_params, db_params=self.db_params, n_samples=signal.shape[-1],
         )

@@ -98,9 +98,17 @@ class _Axes(TensorResult):
     def __init__(self, tensor, frequencies, times, params: SpectrogramParams, n_samples: int | None):
         super().__init__(tensor)
         self.frequencies = np.asarray(frequencies, dtype=np.float64)
-        self.times = np.asarray(times, dtype=np.float64)
+        self._times = None if times is None else np.asarray(times, dtype=np.float64)
         self.params = params
         self.n_samples = n_samples
+
+    @property
+    def times(self) -> np.ndarray:
+        """Seconds of each frame's centre, shape ``(n_frames,)``; made on first use (None given to the
+        constructor), since per-clip calls in a data pipeline rarely look at it."""
+        if self._times is None:
+            self._times = self.params.frame_times(self.n_frames)
+        return self._times
 
     @property
     def n_bins(self) -> int:
