@@ -102,7 +102,7 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
   constexpr int64_t L = 64 / sizeof(T);  // frames per transposed tile: one vector
   const int64_t tile_stride = aligned_stride<T>(n_bins);
 
-  at::parallel_for(0, n_signals * blocks_per_signal, 1, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, n_signals * blocks_per_signal, parallel_grain(B), [&](int64_t begin, int64_t end) {
     AlignedBuffer<T> frame(aligned_stride<T>(g.n_fft));
     AlignedBuffer<Complex> spectrum(n_bins);
     // Power of L frames, frame-major, as the FFT produces it; transposed tile by tile into...

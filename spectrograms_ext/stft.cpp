@@ -28,7 +28,7 @@ void stft_kernel(const at::Tensor& x, const at::Tensor& window, const FrameGeome
   auto* out_base = out.data_ptr<c10::complex<T>>();
   std::atomic<bool> non_finite{false};
 
-  at::parallel_for(0, n_signals * blocks_per_signal, 1, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, n_signals * blocks_per_signal, parallel_grain(block), [&](int64_t begin, int64_t end) {
     AlignedBuffer<T> frame(aligned_stride<T>(g.n_fft));
     AlignedBuffer<Complex> spectra(block * stride);
     for (int64_t task = begin; task < end; ++task) {
