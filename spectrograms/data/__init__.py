@@ -1,6 +1,10 @@
 """Datasets of labelled audio: folders, manifests and file loading (see :mod:`.datasets`).
 
-Procedurally generated sounds live in :mod:`spectrograms.data.synthetic`.
+Procedurally generated sounds live in :mod:`spectrograms.data.synthetic`. The Lightning pipeline
+(:class:`SpectrogramDataModule`, :class:`FeatureConfig`, the collate function) lives in
+:mod:`spectrograms.data.datamodule` and :func:`plot_batch` in :mod:`spectrograms.data.plot`; both are
+exported here but imported on first use, so ``import spectrograms.data`` does not import Lightning
+or matplotlib.
 """
 
 from .datasets import (
@@ -19,4 +23,25 @@ __all__ = [
     "ManifestDataset",
     "drop_skipped",
     "load_audio",
+    "FeatureConfig",
+    "SpectrogramBatch",
+    "SpectrogramCollate",
+    "SpectrogramDataModule",
+    "plot_batch",
 ]
+
+_LAZY = {
+    "FeatureConfig": "datamodule",
+    "SpectrogramBatch": "datamodule",
+    "SpectrogramCollate": "datamodule",
+    "SpectrogramDataModule": "datamodule",
+    "plot_batch": "plot",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
