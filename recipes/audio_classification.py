@@ -15,18 +15,21 @@ data module to the model, so a config states them once.
 
 from __future__ import annotations
 
+import csv
+from pathlib import Path
+
 import torch
 import torch.nn.functional as F
 import torchmetrics
 from lightning.pytorch import LightningModule
-from lightning.pytorch.callbacks import ModelCheckpoint
+from lightning.pytorch.callbacks import BasePredictionWriter, ModelCheckpoint
 from lightning.pytorch.cli import LightningCLI
 from torch import nn
 
 from spectrograms.data.datamodule import SpectrogramBatch, SpectrogramDataModule
 from spectrograms.torch import lengths_to_mask
 
-__all__ = ["AudioClassifier", "AudioClassificationCLI", "cli_main", "masked_max", "masked_mean", "masked_standardize"]
+__all__ = ["AudioClassifier", "AudioClassificationCLI", "PredictionWriter", "cli_main", "masked_max", "masked_mean", "masked_standardize"]
 
 
 def _frame_mask(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -133,9 +136,9 @@ class AudioClassifier(LightningModule):
         accuracy = self.accuracy[f"{stage}_acc"]
         accuracy(logits, batch.labels)
         size = len(batch.labels)
-        on_step = stage == "train"
-        self.log(f"{stage}_loss", loss, on_step=on_step, on_epoch=True, prog_bar=True, batch_size=size,
-                 sync_dist=not on_step)
+        # sync_dist: under DDP the epoch loss is the mean over every process's items, not rank 0's.
+        self.log(f"{stage}_loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=True, batch_size=size,
+                 sync_dist=True)
         self.log(f"{stage}_acc", accuracy, on_step=False, on_epoch=True, prog_bar=True, batch_size=size)
         return loss
 
@@ -165,13 +168,37 @@ class AudioClassifier(LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 
 
+class PredictionWriter(BasePredictionWriter):
+    """Writes ``predict``'s output to ``<log dir>/predictions.csv`` (``predictions-rank<k>.csv`` under
+    DDP): one row per item in the split's order, ``label,prediction,confidence`` as class names and
+    the predicted class's probability."""
+
+    def __init__(self):
+        super().__init__(write_interval="epoch")
+
+    def write_on_epoch_end(self, trainer, pl_module, predictions, batch_indices):
+        classes = trainer.datamodule.classes
+        suffix = f"-rank{trainer.global_rank}" if trainer.world_size > 1 else ""
+        path = Path(trainer.log_dir or trainer.default_root_dir) / f"predictions{suffix}.csv"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w", newline="") as file:
+            writer = csv.writer(file)
+            writer.writerow(["label", "prediction", "confidence"])
+            for batch in filter(None, predictions):
+                for label, pred, prob in zip(batch["label"], batch["pred"], batch["prob"]):
+                    writer.writerow([classes[int(label)], classes[int(pred)], f"{float(prob[pred]):.4f}"])
+        print(f"predictions written to {path}")
+
+
 class AudioClassificationCLI(LightningCLI):
-    """LightningCLI with the data-to-model links and a ``ModelCheckpoint`` on the best ``val_acc``."""
+    """LightningCLI with the data-to-model links, a ``ModelCheckpoint`` on the best ``val_acc`` and a
+    :class:`PredictionWriter` for ``predict``."""
 
     def add_arguments_to_parser(self, parser):
         parser.link_arguments("data.n_classes", "model.init_args.n_classes", apply_on="instantiate")
         parser.link_arguments("data.n_features", "model.init_args.n_bins", apply_on="instantiate")
         parser.add_lightning_class_args(ModelCheckpoint, "checkpoint")
+        parser.add_lightning_class_args(PredictionWriter, "prediction_writer")
         parser.set_defaults({
             "checkpoint.monitor": "val_acc",
             "checkpoint.mode": "max",
