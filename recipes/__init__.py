@@ -1,0 +1,1 @@
+"""Runnable training recipes: ``audio_classification`` (Lightning) and ``jax_classification`` (JAX/Flax)."""

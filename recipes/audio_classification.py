@@ -4,7 +4,8 @@ Train, validate, test and predict from a YAML config (LightningCLI)::
 
     python recipes/audio_classification.py fit --config configs/audio_classification.yaml
     python recipes/audio_classification.py test --config configs/audio_classification.yaml \\
-        --ckpt_path outputs/audio_classification/.../checkpoints/best.ckpt
+        --ckpt_path outputs/audio_classification/lightning_logs/version_0/checkpoints/epoch=5-val_acc=0.970.ckpt
+    python recipes/audio_classification.py predict ...same as test...   # -> <log dir>/predictions.csv
     python recipes/audio_classification.py fit --config configs/audio_folder.yaml --data.root PATH
     python recipes/audio_classification.py fit --config configs/audio_classification.yaml \\
         --config configs/ddp.yaml                       # 2 processes, DDP over gloo on CPU
@@ -29,7 +30,15 @@ from torch import nn
 from spectrograms.data.datamodule import SpectrogramBatch, SpectrogramDataModule
 from spectrograms.torch import lengths_to_mask
 
-__all__ = ["AudioClassifier", "AudioClassificationCLI", "PredictionWriter", "cli_main", "masked_max", "masked_mean", "masked_standardize"]
+__all__ = [
+    "AudioClassifier",
+    "AudioClassificationCLI",
+    "PredictionWriter",
+    "cli_main",
+    "masked_max",
+    "masked_mean",
+    "masked_standardize",
+]
 
 
 def _frame_mask(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -106,7 +115,8 @@ class AudioClassifier(LightningModule):
         for out_channels in channels:
             # ceil_mode keeps a last, partly padded frame, so an item of L frames has exactly
             # ceil(L / 2) frames after the pooling and its length can be tracked exactly.
-            blocks += [nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2, ceil_mode=True)]
+            blocks += [nn.Conv2d(in_channels, out_channels, 3, padding=1), nn.ReLU(),
+                       nn.MaxPool2d(2, ceil_mode=True)]
             in_channels = out_channels
         self.blocks = nn.Sequential(*blocks)
         self.freq_pool = nn.AdaptiveAvgPool2d((freq_pool, None))
@@ -119,10 +129,13 @@ class AudioClassifier(LightningModule):
 
     def forward(self, features: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         if features.dim() != 3 or features.shape[1] != self.hparams.n_bins:
-            raise ValueError(f"features must be (batch, n_bins={self.hparams.n_bins}, frames); got {tuple(features.shape)}")
+            raise ValueError(
+                f"features must be (batch, n_bins={self.hparams.n_bins}, frames); got {tuple(features.shape)}"
+            )
         if lengths is None:
             lengths = torch.full((features.shape[0],), features.shape[-1], device=features.device)
-        x = self.blocks(masked_standardize(features, lengths).unsqueeze(1))  # (batch, channels, bins', frames')
+        x = masked_standardize(features, lengths).unsqueeze(1)  # (batch, 1, n_bins, frames)
+        x = self.blocks(x)  # (batch, channels, bins', frames')
         for _ in self.hparams.channels:
             lengths = (lengths + 1) // 2
         x = self.freq_pool(x).flatten(1, 2)  # (batch, channels * freq_pool, frames')
@@ -137,8 +150,8 @@ class AudioClassifier(LightningModule):
         accuracy(logits, batch.labels)
         size = len(batch.labels)
         # sync_dist: under DDP the epoch loss is the mean over every process's items, not rank 0's.
-        self.log(f"{stage}_loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=True, batch_size=size,
-                 sync_dist=True)
+        self.log(f"{stage}_loss", loss, on_step=stage == "train", on_epoch=True, prog_bar=True,
+                 batch_size=size, sync_dist=True)
         self.log(f"{stage}_acc", accuracy, on_step=False, on_epoch=True, prog_bar=True, batch_size=size)
         return loss
 
@@ -159,11 +172,12 @@ class AudioClassifier(LightningModule):
         return {"pred": prob.argmax(-1), "prob": prob, "label": batch.labels}
 
     def configure_optimizers(self):
-        optimizer = torch.optim.AdamW(self.parameters(), lr=self.hparams.lr, weight_decay=self.hparams.weight_decay)
+        hparams = self.hparams
+        optimizer = torch.optim.AdamW(self.parameters(), lr=hparams.lr, weight_decay=hparams.weight_decay)
         # One cycle (warm-up, then cosine decay to ~0) reaches a good accuracy in few epochs, which is
         # what a CPU training budget of minutes needs.
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=self.hparams.lr, total_steps=self.trainer.estimated_stepping_batches, pct_start=0.2
+            optimizer, max_lr=hparams.lr, total_steps=self.trainer.estimated_stepping_batches, pct_start=0.2
         )
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 

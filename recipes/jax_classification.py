@@ -88,7 +88,8 @@ def _loss(params, state: train_state.TrainState, features, lengths, labels):
 @jax.jit
 def train_step(state: train_state.TrainState, features, lengths, labels):
     """One optax update. Returns ``(new_state, loss, accuracy)`` on this batch."""
-    (loss, logits), grads = jax.value_and_grad(_loss, has_aux=True)(state.params, state, features, lengths, labels)
+    grad_fn = jax.value_and_grad(_loss, has_aux=True)
+    (loss, logits), grads = grad_fn(state.params, state, features, lengths, labels)
     return state.apply_gradients(grads=grads), loss, jnp.mean(jnp.argmax(logits, -1) == labels)
 
 
@@ -175,7 +176,8 @@ def train(
     test = evaluate(state, loaders["test"]())
     result = {**history, "test_loss": test["loss"], "test_acc": test["acc"], "steps": steps,
               "seconds": time.perf_counter() - start}
-    print(f"test_acc {test['acc']:.4f}, test_loss {test['loss']:.4f}, {steps} steps in {result['seconds']:.1f} s")
+    print(f"test_acc {test['acc']:.4f}, test_loss {test['loss']:.4f}, "
+          f"{steps} steps in {result['seconds']:.1f} s")
     return result
 
 

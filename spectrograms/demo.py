@@ -63,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     checkpoint = trainer.checkpoint_callback
     best = checkpoint.best_model_score
-    accuracy = float(best) if best is not None else float(trainer.callback_metrics.get("val_acc", float("nan")))
+    if best is None:  # no validation ran (e.g. fast_dev_run): report the last logged value, if any
+        best = trainer.callback_metrics.get("val_acc", float("nan"))
+    accuracy = float(best)
 
     from .data.plot import plot_batch
 
@@ -75,14 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         predictions = model(batch.features, batch.lengths).argmax(-1)
     features = data.features
     png = plot_batch(
-        batch.features, batch.lengths, batch.labels, data.classes, Path(trainer.log_dir or trainer.default_root_dir)
-        / "val_batch.png", predictions=predictions, frame_seconds=features.hop_size / features.sample_rate,
+        batch.features, batch.lengths, batch.labels, data.classes,
+        Path(trainer.log_dir or trainer.default_root_dir) / "val_batch.png",
+        predictions=predictions, frame_seconds=features.hop_size / features.sample_rate,
         title=f"validation batch: {features.kind} {features.scale} spectrograms, true (pred) labels",
     )
     seconds = _seconds_since_start()
     print()
     print(f"val_acc:    {accuracy:.4f} (best epoch; target >= {TARGET_ACCURACY:.2f})")
-    print(f"checkpoint: {Path(checkpoint.best_model_path).resolve() if checkpoint.best_model_path else 'none'}")
+    saved = Path(checkpoint.best_model_path).resolve() if checkpoint.best_model_path else "none"
+    print(f"checkpoint: {saved}")
     print(f"batch PNG:  {png.resolve()}")
     print(f"wall time:  {seconds:.1f} s ({seconds / 60:.1f} min) end to end")
     return 0 if accuracy >= TARGET_ACCURACY else 1

@@ -20,7 +20,13 @@ import soundfile as sf
 import torch
 
 from recipes import jax_classification
-from recipes.audio_classification import AudioClassifier, cli_main, masked_max, masked_mean, masked_standardize
+from recipes.audio_classification import (
+    AudioClassifier,
+    cli_main,
+    masked_max,
+    masked_mean,
+    masked_standardize,
+)
 from spectrograms import demo
 from spectrograms.data.datamodule import FeatureConfig, SpectrogramCollate, SpectrogramDataModule
 from spectrograms.data.synthetic import synthesize
@@ -66,8 +72,8 @@ def test_masked_pooling_and_standardisation_ignore_the_padding():
     torch.testing.assert_close(masked_mean(padded, lengths)[0], short.mean(-1)[0])
     torch.testing.assert_close(masked_max(padded, lengths)[0], short.amax(-1)[0])
     standard = masked_standardize(padded, lengths)
-    torch.testing.assert_close(standard[0, :, :4], (short[0] - short.mean()) / short.std(unbiased=False), atol=1e-4,
-                               rtol=1e-4)
+    expected = (short[0] - short.mean()) / short.std(unbiased=False)
+    torch.testing.assert_close(standard[0, :, :4], expected, atol=1e-4, rtol=1e-4)
     torch.testing.assert_close(standard[1], masked_standardize(x[1:], lengths[1:])[0])
 
 
@@ -119,7 +125,8 @@ def test_audio_folder_config_without_root_fails_with_the_placeholder_path(tmp_pa
 def test_fit_saves_the_best_checkpoint_then_test_and_predict_from_it(tmp_path):
     features = ["--data.init_args.features.kind", "erb", "--data.init_args.features.n_bands", "24"]
     fit = cli_main(["fit", "--config", str(CONFIGS / "audio_classification.yaml"), *TINY, *features,
-                    "--trainer.max_epochs", "2", "--trainer.limit_train_batches", "2", "--trainer.log_every_n_steps", "1",
+                    "--trainer.max_epochs", "2", "--trainer.limit_train_batches", "2",
+                    "--trainer.log_every_n_steps", "1",
                     *_outputs(tmp_path)])
     checkpoint = Path(fit.trainer.checkpoint_callback.best_model_path)
     assert checkpoint.is_file() and "val_acc=" in checkpoint.name
@@ -157,7 +164,8 @@ def test_ddp_with_two_processes_on_cpu(tmp_path):
     # A script of its own: Lightning's DDP launcher starts the second process by rerunning the command.
     command = [sys.executable, str(ROOT / "recipes" / "audio_classification.py"), "fit",
                "--config", str(CONFIGS / "audio_classification.yaml"), "--config", str(CONFIGS / "ddp.yaml"),
-               "--data.n_items", "64", "--data.batch_size", "8", "--trainer.max_epochs", "1", "--trainer.limit_train_batches", "2",
+               "--data.n_items", "64", "--data.batch_size", "8", "--trainer.max_epochs", "1",
+               "--trainer.limit_train_batches", "2",
                "--trainer.limit_val_batches", "1", *_outputs(tmp_path)]
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=240)
@@ -186,7 +194,8 @@ def test_demo_reports_accuracy_checkpoint_png_and_time(tmp_path, capsys):
 
 
 def test_jax_batch_pads_to_the_frame_bucket_with_the_floor():
-    specs = [FeatureConfig(n_bands=16).build_plan().compute(np.ones(n, dtype=np.float32) * 0.1) for n in (3000, 9000)]
+    plan = FeatureConfig(n_bands=16).build_plan()
+    specs = [plan.compute(np.full(n, 0.1, dtype=np.float32)) for n in (3000, 9000)]
     batch = np.asarray(jax_classification.jax_batch(specs))
     assert batch.shape == (2, 16, 64)  # 36 frames, widened to a multiple of 32
     assert np.all(batch[0, :, 12:] == -80.0) and np.all(batch[1, :, 36:] == -80.0)
@@ -194,7 +203,8 @@ def test_jax_batch_pads_to_the_frame_bucket_with_the_floor():
 
 def test_jax_recipe_learns_a_batch():
     dm = SpectrogramDataModule(n_items=32, batch_size=16, num_workers=0)
-    batch = next(iter(dm.loader("train", collate=SpectrogramCollate(dm.features, jax_classification.jax_batch))))
+    collate = SpectrogramCollate(dm.features, jax_classification.jax_batch)
+    batch = next(iter(dm.loader("train", collate=collate)))
     import jax
     import optax
     from flax.training import train_state

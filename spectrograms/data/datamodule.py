@@ -30,8 +30,17 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
-from ..params import ChromaParams, ErbParams, LogHzParams, LogParams, MelParams, MfccParams, SpectrogramParams
-from ..params import StftParams
+from .. import torch as sgt
+from ..params import (
+    ChromaParams,
+    ErbParams,
+    LogHzParams,
+    LogParams,
+    MelParams,
+    MfccParams,
+    SpectrogramParams,
+    StftParams,
+)
 from ..planner import SpectrogramPlanner
 from .datasets import MANIFEST_SUFFIXES, AudioFolderDataset, ManifestDataset, drop_skipped
 from .synthetic import SyntheticAudioDataset
@@ -59,6 +68,7 @@ FeatureScale = Literal["power", "magnitude", "db"]
 # f_min=None means "the usual lowest frequency of this kind": ERB and log-Hz bands are spaced on
 # (near-)logarithmic scales that cannot start at 0 Hz.
 _DEFAULT_F_MIN = {"mel": 0.0, "erb": 50.0, "loghz": 50.0, "mfcc": 0.0, "chroma": 0.0, "linear": 0.0}
+_BAND_PARAMS = {"mel": MelParams, "erb": ErbParams, "loghz": LogHzParams}  # each (n_bands, f_min, f_max)
 
 
 @dataclass(frozen=True)
@@ -118,7 +128,8 @@ class FeatureConfig:
 
     def spectrogram_params(self) -> SpectrogramParams:
         """The framing as :class:`~spectrograms.SpectrogramParams`."""
-        return SpectrogramParams(StftParams(self.n_fft, self.hop_size, window=self.window), float(self.sample_rate))
+        stft = StftParams(self.n_fft, self.hop_size, window=self.window)
+        return SpectrogramParams(stft, float(self.sample_rate))
 
     def build_plan(self):
         """A plan whose ``compute(waveform)`` returns this feature for a ``(time,)`` signal.
@@ -132,18 +143,17 @@ class FeatureConfig:
         f_min = _DEFAULT_F_MIN[self.kind] if self.f_min is None else self.f_min
         db = LogParams(self.floor_db)
         if self.kind == "mfcc":
-            return planner.mfcc_plan(params, MelParams(self.n_bands, f_min, self.f_max), MfccParams(self.n_mfcc), db)
+            mel = MelParams(self.n_bands, f_min, self.f_max)
+            return planner.mfcc_plan(params, mel, MfccParams(self.n_mfcc), db)
         if self.kind == "chroma":
             return planner.chromagram_plan(params, ChromaParams(f_min=f_min, f_max=self.f_max))
-        if self.kind == "linear":
-            return getattr(planner, f"linear_{self.scale}_plan")(params, *([db] if self.scale == "db" else []))
-        bands = {
-            "mel": lambda: MelParams(self.n_bands, f_min, self.f_max),
-            "erb": lambda: ErbParams(self.n_bands, f_min, self.f_max),
-            "loghz": lambda: LogHzParams(self.n_bands, f_min, self.f_max),
-        }[self.kind]()
-        make = getattr(planner, f"{self.kind}_{self.scale}_plan")
-        return make(params, bands, db) if self.scale == "db" else make(params, bands)
+        # The planner's <kind>_<scale>_plan(params[, band params][, db params]) family.
+        arguments = [params]
+        if self.kind in _BAND_PARAMS:
+            arguments.append(_BAND_PARAMS[self.kind](self.n_bands, f_min, self.f_max))
+        if self.scale == "db":
+            arguments.append(db)
+        return getattr(planner, f"{self.kind}_{self.scale}_plan")(*arguments)
 
 
 class SpectrogramBatch(NamedTuple):
@@ -159,12 +169,6 @@ class SpectrogramBatch(NamedTuple):
     features: Any
     lengths: torch.Tensor
     labels: torch.Tensor
-
-
-def _torch_batch(specs):
-    import spectrograms.torch as sgt
-
-    return sgt.batch(specs, dtype=torch.float32, pad=True)
 
 
 class SpectrogramCollate:
@@ -184,7 +188,7 @@ class SpectrogramCollate:
 
     def __init__(self, features: FeatureConfig, to_batch: Callable[[list], Any] | None = None):
         self.features = features
-        self.to_batch = to_batch or _torch_batch
+        self.to_batch = to_batch or functools.partial(sgt.batch, dtype=torch.float32, pad=True)
         self._plan = None
 
     @property
@@ -328,9 +332,13 @@ class SpectrogramDataModule(pl.LightningDataModule):
         root = Path(self.root)
         if root.suffix.lower() in MANIFEST_SUFFIXES and not root.is_dir():
             if self.max_duration is not None:
-                raise ValueError("max_duration applies to audio folders; give a manifest per-item durations instead")
+                raise ValueError(
+                    "max_duration applies to audio folders; give a manifest per-item durations instead"
+                )
             return ManifestDataset(root, sample_rate=rate, on_error=self.on_error)
-        return AudioFolderDataset(root, sample_rate=rate, on_error=self.on_error, max_duration=self.max_duration)
+        return AudioFolderDataset(
+            root, sample_rate=rate, on_error=self.on_error, max_duration=self.max_duration
+        )
 
     @property
     def classes(self) -> list[str]:

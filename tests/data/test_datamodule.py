@@ -117,7 +117,11 @@ def test_collate_drops_skipped_items_and_returns_none_when_all_are_bad():
 
 def test_collate_to_batch_hook_receives_the_results():
     seen = []
-    collate = SpectrogramCollate(FeatureConfig(kind="mfcc"), to_batch=lambda specs: seen.extend(specs) or "custom")
+    def to_batch(specs):
+        seen.extend(specs)
+        return "custom"
+
+    collate = SpectrogramCollate(FeatureConfig(kind="mfcc"), to_batch=to_batch)
     batch = collate(_items([2000, 3000]))
     assert batch.features == "custom" and [type(s).__name__ for s in seen] == ["Mfcc", "Mfcc"]
 
@@ -162,7 +166,8 @@ def test_datamodule_synthetic_splits_and_batches():
     sizes = {name: len(split) for name, split in dm.splits.items()}
     assert sizes == {"train": 56, "val": 16, "test": 8}
     train_indices = set(dm.splits["train"].indices)
-    assert not train_indices & set(dm.splits["val"].indices) and not train_indices & set(dm.splits["test"].indices)
+    assert not train_indices & set(dm.splits["val"].indices)
+    assert not train_indices & set(dm.splits["test"].indices)
     batch = next(iter(dm.val_dataloader()))
     assert batch.features.shape[:2] == (8, 64) and batch.features.shape[2] == int(batch.lengths.max())
     waveform, label = dm.dataset[dm.splits["val"].indices[0]]
@@ -206,7 +211,8 @@ def test_datamodule_sets_training_threads_to_the_spare_cores(monkeypatch):
 def test_datamodule_audio_folder_skips_bad_files(tmp_path):
     root = _write_folder(tmp_path / "audio")
     (root / "clicks" / "broken.wav").write_bytes(b"RIFF not really a wav file")
-    dm = SpectrogramDataModule(root=str(root), batch_size=64, num_workers=0, val_fraction=0.0, test_fraction=0.0)
+    dm = SpectrogramDataModule(root=str(root), batch_size=64, num_workers=0, val_fraction=0.0,
+                               test_fraction=0.0)
     assert dm.classes == ["chirp_up", "clicks"] and dm.n_classes == 2
     with pytest.warns(RuntimeWarning, match="broken.wav"):
         batches = list(dm.train_dataloader())
@@ -217,8 +223,8 @@ def test_datamodule_audio_folder_skips_bad_files(tmp_path):
 def test_datamodule_audio_folder_raises_on_bad_files_when_asked(tmp_path):
     root = _write_folder(tmp_path / "audio")
     (root / "chirp_up" / "empty.wav").write_bytes(b"")
-    dm = SpectrogramDataModule(root=str(root), batch_size=64, num_workers=0, on_error="raise", val_fraction=0.0,
-                               test_fraction=0.0)
+    dm = SpectrogramDataModule(root=str(root), batch_size=64, num_workers=0, on_error="raise",
+                               val_fraction=0.0, test_fraction=0.0)
     with pytest.raises(AudioFileError, match="empty.wav"):
         list(dm.train_dataloader())
 
@@ -233,7 +239,8 @@ def test_datamodule_manifest_and_max_duration(tmp_path):
     manifest = tmp_path / "list.csv"
     lines = ["path,label"] + [f"audio/{c}/{i}.wav,{c}" for c in ("chirp_up", "clicks") for i in range(4)]
     manifest.write_text("\n".join(lines) + "\n")
-    dm = SpectrogramDataModule(root=str(manifest), batch_size=8, num_workers=0, val_fraction=0.25, test_fraction=0.0)
+    dm = SpectrogramDataModule(root=str(manifest), batch_size=8, num_workers=0, val_fraction=0.25,
+                               test_fraction=0.0)
     assert dm.classes == ["chirp_up", "clicks"]
     assert len(next(iter(dm.val_dataloader())).labels) == 2
     with pytest.raises(ValueError, match="max_duration"):
