@@ -4,6 +4,8 @@ Bad values are also ``ValueError`` and wrong types also ``TypeError``, so code w
 standard exceptions keeps working.
 """
 
+__all__ = ["SpectrogramError", "InvalidInputError", "InvalidTypeError", "DimensionMismatchError", "FFTBackendError"]
+
 
 class SpectrogramError(Exception):
     """Base class of every error raised by spectrograms."""
