@@ -9,9 +9,11 @@ the C++ kernels do and raise ``ValueError`` with the same messages.
 from __future__ import annotations
 
 import math
+import weakref
 
 import torch
 import torch.nn.functional as F
+from torch.utils.weak import WeakIdKeyDictionary
 
 from ._frames import n_frames
 
@@ -68,8 +70,8 @@ def stft(signal: torch.Tensor, window: torch.Tensor, n_fft: int, hop_length: int
     return spectrum.reshape(shape)
 
 
-def check_reduction(power: float, floor_db: float | None, fb_crow, fb_col, fb_val, n_bins: int):
-    """The C++ spectrogram kernel's checks of power, floor and the CSR filterbank."""
+def check_reduction(power: float, floor_db: float | None, fb_crow, fb_col, fb_val):
+    """The C++ spectrogram kernel's checks of power and floor, and that the filterbank is whole."""
     if power not in (1.0, 2.0):
         raise ValueError(f"power must be 1 (magnitude) or 2 (power), got {power}")
     if floor_db is not None and not math.isfinite(floor_db):
@@ -77,8 +79,10 @@ def check_reduction(power: float, floor_db: float | None, fb_crow, fb_col, fb_va
     given = [t is not None for t in (fb_crow, fb_col, fb_val)]
     if any(given) and not all(given):
         raise ValueError("the filterbank needs all of crow_indices, col_indices and values, or none")
-    if fb_crow is None:
-        return
+
+
+def check_filterbank(fb_crow: torch.Tensor, fb_col: torch.Tensor, fb_val: torch.Tensor, n_bins: int):
+    """The C++ spectrogram kernel's checks of a CSR filterbank's structure."""
     if fb_crow.dim() != 1 or fb_crow.shape[0] < 2 or fb_crow.dtype != torch.int64:
         raise ValueError("filterbank crow_indices must be a 1-D int64 tensor of length n_bands + 1")
     if fb_col.dim() != 1 or fb_col.dtype != torch.int64:
@@ -91,7 +95,8 @@ def check_reduction(power: float, floor_db: float | None, fb_crow, fb_col, fb_va
     if any(b < a for a, b in zip(crow, crow[1:])):
         raise ValueError("filterbank crow_indices must be non-decreasing")
     if fb_col.numel():
-        low, high = (int(v) for v in torch.aminmax(fb_col))
+        low, high = fb_col.aminmax()
+        low, high = int(low), int(high)
         if low < 0 or high >= n_bins:
             bad = low if low < 0 else high
             raise ValueError(f"filterbank column {bad} is outside [0, n_fft // 2 + 1 = {n_bins})")
@@ -113,6 +118,35 @@ def dense_filterbank(fb_crow: torch.Tensor, fb_col: torch.Tensor, fb_val: torch.
     return dense.index_put((rows, fb_col), fb_val, accumulate=True)
 
 
+# Plans and layers pass the same CSR tensors on every call. Checking and densifying a filterbank costs
+# host syncs and a dozen small kernels on a GPU, so each is done once per (values tensor, device, dtype)
+# and kept while the values tensor lives; the tensors' version counters catch in-place edits.
+_checked_filterbanks = WeakIdKeyDictionary()
+
+
+def _versions(*tensors: torch.Tensor) -> tuple[int, ...] | None:
+    try:
+        return tuple(t._version for t in tensors)
+    except RuntimeError:  # inference tensors keep no version counter: do not cache them
+        return None
+
+
+def checked_dense_filterbank(fb_crow: torch.Tensor, fb_col: torch.Tensor, fb_val: torch.Tensor, n_bins: int,
+                             dtype: torch.dtype, device: torch.device) -> torch.Tensor:
+    """``dense_filterbank`` after ``check_filterbank``, both skipped for a filterbank already seen."""
+    versions = _versions(fb_crow, fb_col, fb_val)
+    key = (n_bins, dtype, device)
+    entry = _checked_filterbanks.get(fb_val, {}).get(key) if versions is not None else None
+    if entry is not None and entry[0]() is fb_crow and entry[1]() is fb_col and entry[2] == versions:
+        return entry[3]
+    check_filterbank(fb_crow, fb_col, fb_val, n_bins)
+    dense = dense_filterbank(fb_crow, fb_col, fb_val, n_bins, dtype, device)
+    if versions is not None:
+        _checked_filterbanks.setdefault(fb_val, {})[key] = (weakref.ref(fb_crow), weakref.ref(fb_col), versions,
+                                                            dense)
+    return dense
+
+
 def db_scale(power: float) -> float:
     """10 for power (``10 log10 P``), 20 for magnitude."""
     return 20.0 if power == 1.0 else 10.0
@@ -125,9 +159,7 @@ def db_amin(floor_db: float, power: float, dtype: torch.dtype) -> float:
 
 def reduce_spectrum(spectrum: torch.Tensor, power: float, filterbank: torch.Tensor | None) -> torch.Tensor:
     """``|X|^2`` or ``|X|`` of a complex STFT ``(..., n_bins, frames)``, then the dense filterbank if any."""
-    values = spectrum.real.square() + spectrum.imag.square()
-    if power == 1.0:
-        values = values.sqrt()
+    values = spectrum.abs() if power == 1.0 else torch.view_as_real(spectrum).square().sum(-1)
     if filterbank is not None:
         values = filterbank @ values
     return values
@@ -137,14 +169,14 @@ def spectrogram(signal, window, n_fft, hop_length, center, pad_mode, power, fb_c
     """``spectrograms::spectrogram`` from ``torch.stft`` and torch ops (same arguments as the op)."""
     n_bins = n_fft // 2 + 1
     check_framing(signal, window, n_fft, hop_length, center, pad_mode)
-    check_reduction(power, floor_db, fb_crow, fb_col, fb_val, n_bins)
-    spectrum = stft(signal, window, n_fft, hop_length, center, pad_mode)
+    check_reduction(power, floor_db, fb_crow, fb_col, fb_val)
     filterbank = None
     if fb_crow is not None:
-        filterbank = dense_filterbank(fb_crow, fb_col, fb_val, n_bins, signal.dtype, signal.device)
+        filterbank = checked_dense_filterbank(fb_crow, fb_col, fb_val, n_bins, signal.dtype, signal.device)
+    spectrum = stft(signal, window, n_fft, hop_length, center, pad_mode)
     values = reduce_spectrum(spectrum, power, filterbank)
-    if floor_db is not None:
-        values = db_scale(power) * torch.log10(values.clamp(min=db_amin(floor_db, power, signal.dtype)))
+    if floor_db is not None:  # in place: values is this function's own intermediate
+        values = values.clamp_(min=db_amin(floor_db, power, signal.dtype)).log10_().mul_(db_scale(power))
     return values
 
 

@@ -89,3 +89,25 @@ def test_same_errors_as_native_kernel(change, message):
     for kernel in (torch.ops.spectrograms.spectrogram.default, _reference_spectrogram):
         with pytest.raises(ValueError, match=message):
             kernel(*args)
+
+
+def test_checked_filterbank_is_reused_yet_edits_are_seen():
+    """The ATen kernel checks and densifies each filterbank once; edits made in place, including ones
+    that break it, must still be seen, and inference tensors (no version counter) must work."""
+    signal, window = torch.randn(3000), torch.hann_window(512)
+    crow, col, val = (t.clone() for t in _bank(torch.float32))
+
+    def run(fb):
+        return _reference_spectrogram(signal, window, 512, 128, True, "constant", 2.0, *fb, None)
+
+    first = run((crow, col, val))
+    torch.testing.assert_close(run((crow, col, val)), first, rtol=0, atol=0)
+    val.mul_(2.0)
+    torch.testing.assert_close(run((crow, col, val)), 2.0 * first)
+    col[-1] = 9999
+    with pytest.raises(ValueError, match="filterbank column 9999"):
+        run((crow, col, val))
+    with torch.inference_mode():
+        fb = tuple(t.clone() for t in _bank(torch.float32))
+        torch.testing.assert_close(run(fb), first)
+        torch.testing.assert_close(run(fb), first)
