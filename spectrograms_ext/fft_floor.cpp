@@ -20,10 +20,10 @@ double fft_floor_kernel(const at::Tensor& x, const FrameGeometry& g) {
   const auto plan = cached_plan<T>(Transform::r2c, g.n_fft);
   const T* base = x.data_ptr<T>();
   std::vector<double> dc(n_signals * g.n_frames);  // keeps the transforms from being optimised away
-  at::parallel_for(0, n_signals * g.n_frames, parallel_grain(1), [&](int64_t begin, int64_t end) {
+  parallel_tasks(n_signals * g.n_frames, parallel_grain(1), [&](TaskCursor& tasks) {
     AlignedBuffer<T> frame(aligned_stride<T>(g.n_fft));
     AlignedBuffer<Complex> spectrum(g.n_fft / 2 + 1);
-    for (int64_t task = begin; task < end; ++task) {
+    for (int64_t task; tasks.next(task);) {
       const int64_t start = (task % g.n_frames) * g.hop - g.pad;
       const T* signal = base + (task / g.n_frames) * g.n_samples;
       if (start >= 0 && start + g.n_fft <= g.n_samples) {

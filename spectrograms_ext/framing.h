@@ -1,10 +1,12 @@
 // Frame geometry and windowed frame loading shared by the spectrogram, STFT and ISTFT kernels.
 #pragma once
 
+#include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <c10/util/Exception.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -44,11 +46,49 @@ struct FrameGeometry {
   }
 };
 
-// at::parallel_for grain for tasks of `frames_per_task` frames: a thread is worth waking only for
-// about 256 frames (~100 us at n_fft 512), so per-clip calls stay on the calling thread instead of
-// paying for a parallel region, which costs a scheduler time slice when the other cores are busy.
+// Tasks worth handing to a thread at once, for tasks of `frames_per_task` frames: a thread is worth
+// waking only for about 256 frames (~100 us at n_fft 512), so per-clip calls stay on the calling
+// thread instead of paying for a parallel region, which costs a scheduler time slice when the other
+// cores are busy.
 inline int64_t parallel_grain(int64_t frames_per_task) {
   return std::max<int64_t>(1, 256 / frames_per_task);
+}
+
+// One thread's view of tasks shared out by parallel_tasks: next() gives its next task, taking a new
+// chunk of `chunk` tasks from the shared counter when its own chunk is done.
+class TaskCursor {
+ public:
+  TaskCursor(std::atomic<int64_t>& counter, int64_t n_tasks, int64_t chunk)
+      : counter_(counter), n_tasks_(n_tasks), chunk_(chunk) {}
+
+  bool next(int64_t& task) {
+    if (pos_ == end_) {
+      const int64_t begin = counter_.fetch_add(chunk_, std::memory_order_relaxed);
+      if (begin >= n_tasks_) return false;
+      pos_ = begin;
+      end_ = std::min(begin + chunk_, n_tasks_);
+    }
+    task = pos_++;
+    return true;
+  }
+
+ private:
+  std::atomic<int64_t>& counter_;
+  const int64_t n_tasks_, chunk_;
+  int64_t pos_ = 0, end_ = 0;
+};
+
+// Runs worker(cursor) once on each of torch's intra-op threads (set-up of its scratch buffers, then a
+// loop over cursor.next()) for tasks [0, n_tasks). Tasks are claimed a chunk at a time rather than
+// split into one fixed slice per thread: a thread that starts late or loses its core for a while, as
+// on a busy or virtual machine, then does less work instead of holding up the whole call.
+template <typename Worker>
+inline void parallel_tasks(int64_t n_tasks, int64_t chunk, const Worker& worker) {
+  std::atomic<int64_t> counter{0};
+  at::parallel_for(0, (n_tasks + chunk - 1) / chunk, 1, [&](int64_t, int64_t) {
+    TaskCursor cursor(counter, n_tasks, chunk);
+    worker(cursor);
+  });
 }
 
 inline int64_t reflect_index(int64_t j, int64_t n) { return j < 0 ? -j : 2 * (n - 1) - j; }

@@ -103,7 +103,7 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
   constexpr int64_t L = 64 / sizeof(T);  // frames per transposed tile: one vector
   const int64_t tile_stride = aligned_stride<T>(n_bins);
 
-  at::parallel_for(0, n_signals * blocks_per_signal, parallel_grain(B), [&](int64_t begin, int64_t end) {
+  parallel_tasks(n_signals * blocks_per_signal, parallel_grain(B), [&](TaskCursor& tasks) {
     AlignedBuffer<T> frame(aligned_stride<T>(g.n_fft));
     AlignedBuffer<Complex> spectrum(n_bins);
     // Power of L frames, frame-major, as the FFT produces it; transposed tile by tile into...
@@ -113,7 +113,7 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
     // horizontal sum per band and frame. (FFTW writing bin-major output itself measured slower.)
     AlignedBuffer<T> power(tile_stride * B);
     AlignedBuffer<T> row(B);
-    for (int64_t task = begin; task < end; ++task) {
+    for (int64_t task; tasks.next(task);) {
       const int64_t s = task / blocks_per_signal;
       const int64_t f0 = (task % blocks_per_signal) * B;
       const int64_t nf = std::min(B, g.n_frames - f0);

@@ -28,10 +28,10 @@ void stft_kernel(const at::Tensor& x, const at::Tensor& window, const FrameGeome
   auto* out_base = out.data_ptr<c10::complex<T>>();
   std::atomic<bool> non_finite{false};
 
-  at::parallel_for(0, n_signals * blocks_per_signal, parallel_grain(block), [&](int64_t begin, int64_t end) {
+  parallel_tasks(n_signals * blocks_per_signal, parallel_grain(block), [&](TaskCursor& tasks) {
     AlignedBuffer<T> frame(aligned_stride<T>(g.n_fft));
     AlignedBuffer<Complex> spectra(block * stride);
-    for (int64_t task = begin; task < end; ++task) {
+    for (int64_t task; tasks.next(task);) {
       const int64_t s = task / blocks_per_signal;
       const int64_t f0 = (task % blocks_per_signal) * block;
       const int64_t nf = std::min(block, g.n_frames - f0);
