@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import torch
 
+from ._dispatch import call_op
+
 _COMPLEX = {torch.float32: torch.complex64, torch.float64: torch.complex128}
 _REAL = {torch.complex64: torch.float32, torch.complex128: torch.float64}
 
@@ -22,7 +24,7 @@ def rfft(signal: torch.Tensor, n: int | None = None, *, onesided: bool = True) -
     Returns:
         complex64 (complex128 for float64), shape ``(..., n // 2 + 1)`` or ``(..., n)``.
     """
-    return torch.ops.spectrograms.rfft.default(signal, n, onesided)
+    return call_op(torch.ops.spectrograms.rfft.default, signal, n, onesided)
 
 
 def irfft(spectrum: torch.Tensor, n: int | None = None) -> torch.Tensor:
@@ -36,7 +38,7 @@ def irfft(spectrum: torch.Tensor, n: int | None = None) -> torch.Tensor:
     Returns:
         float32 or float64, shape ``(..., n)``, scaled by ``1 / n``.
     """
-    return torch.ops.spectrograms.irfft.default(spectrum, n)
+    return call_op(torch.ops.spectrograms.irfft.default, spectrum, n)
 
 
 def rfft2(data: torch.Tensor) -> torch.Tensor:
@@ -48,7 +50,7 @@ def rfft2(data: torch.Tensor) -> torch.Tensor:
     Returns:
         complex64 or complex128, shape ``(..., rows, cols // 2 + 1)``.
     """
-    return torch.ops.spectrograms.rfft2.default(data)
+    return call_op(torch.ops.spectrograms.rfft2.default, data)
 
 
 def irfft2(spectrum: torch.Tensor, ncols: int) -> torch.Tensor:
@@ -62,7 +64,7 @@ def irfft2(spectrum: torch.Tensor, ncols: int) -> torch.Tensor:
     Returns:
         float32 or float64, shape ``(..., rows, ncols)``, scaled by ``1 / (rows * ncols)``.
     """
-    return torch.ops.spectrograms.irfft2.default(spectrum, ncols)
+    return call_op(torch.ops.spectrograms.irfft2.default, spectrum, ncols)
 
 
 @torch.library.register_fake("spectrograms::rfft")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ._dispatch import call_op
 from .fft import _check_finite, _hermitian_half, _hermitian_weights
 
 
@@ -37,7 +38,7 @@ def istft(
         ValueError: bad shapes or dtypes, or a window-square sum of ~0 inside the kept samples
             (the setting cannot be inverted).
     """
-    return torch.ops.spectrograms.istft.default(stft, window, n_fft, hop_length, center, length)
+    return call_op(torch.ops.spectrograms.istft.default, stft, window, n_fft, hop_length, center, length)
 
 
 def istft_length(n_frames, n_fft: int, hop_length: int, center: bool, length: int | None):

@@ -7,6 +7,7 @@ import math
 import torch
 
 from . import _aten
+from ._dispatch import call_op
 from ._frames import n_frames
 
 
@@ -39,9 +40,8 @@ def spectrogram(
         Shape ``(..., n_bands or n_fft // 2 + 1, n_frames)``, dtype of ``signal``.
     """
     crow, col, val = filterbank if filterbank is not None else (None, None, None)
-    return torch.ops.spectrograms.spectrogram.default(
-        signal, window, n_fft, hop_length, center, pad_mode, float(power), crow, col, val, floor_db
-    )
+    return call_op(torch.ops.spectrograms.spectrogram.default, signal, window, n_fft, hop_length, center, pad_mode,
+                   float(power), crow, col, val, floor_db)
 
 
 @torch.library.register_fake("spectrograms::spectrogram")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from . import _aten
+from ._dispatch import call_op
 from ._frames import n_frames
 
 
@@ -27,7 +28,7 @@ def stft(
         complex64 (complex128 for float64 input), shape ``(..., n_fft // 2 + 1, n_frames)``; the same
         values as ``torch.stft(..., return_complex=True)`` with the same window and padding.
     """
-    return torch.ops.spectrograms.stft.default(signal, window, n_fft, hop_length, center, pad_mode)
+    return call_op(torch.ops.spectrograms.stft.default, signal, window, n_fft, hop_length, center, pad_mode)
 
 
 @torch.library.register_fake("spectrograms::stft")
