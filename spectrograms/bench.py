@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -147,30 +148,37 @@ def measure(workload: Workload, quick: bool, peers: bool, progress) -> Row:
     repeats = (3 if big else 5) if quick else (7 if big else 21)
     n_threads = torch.get_num_threads()
     row = Row(workload.name)
-    methods = [("ours_1t", ours, 1), ("floor_1t", floor, 1), ("ours_nt", ours, n_threads),
-               ("floor_nt", floor, n_threads)]
+    # Ours and the floor, at one and at all threads, are timed in turns rather than one after another:
+    # on a shared machine speed drifts over seconds, and taking turns makes the drift hit all four
+    # alike, so their ratios hold still where their absolute times do not.
+    own = {label: (make(workload, x), n) for label, make, n in
+           [("ours_1t", ours, 1), ("floor_1t", floor, 1), ("ours_nt", ours, n_threads),
+            ("floor_nt", floor, n_threads)]}
+    progress(f"{workload.name}: ours and floor")
+    samples = {label: [] for label in own}
+    try:
+        for turn in range(repeats + 1):  # turn 0 is the warm-up: plans, caches, allocator
+            for label, (fn, n) in own.items():
+                torch.set_num_threads(n)
+                seconds = timed(fn)
+                if turn:
+                    samples[label].append(seconds)
+    finally:
+        torch.set_num_threads(n_threads)
+    row.seconds = {label: statistics.median(times) for label, times in samples.items()}
     if peers and not workload.per_clip:
-        methods += [("torchaudio", torchaudio_fn, 1), ("librosa", librosa_fn, 1)]
-    for label, make, n in methods:
-        progress(f"{workload.name}: {label}")
-        with threads(n):
-            # librosa is slow on long signals: fewer repeats keep the run short without changing medians much.
-            row.seconds[label] = median_time(make(workload, x), max(3, repeats // 3) if label == "librosa" else repeats)
+        for label, make in [("torchaudio", torchaudio_fn), ("librosa", librosa_fn)]:
+            progress(f"{workload.name}: {label}")
+            with threads(1):
+                # librosa is slow on long signals: fewer repeats keep the run short; medians barely move.
+                row.seconds[label] = median_time(make(workload, x), max(3, repeats // 3) if label == "librosa"
+                                                 else repeats)
     return row
 
 
-def python_threads_scaling(quick: bool) -> dict[str, float]:
-    """Throughput of two Python threads calling plan.compute at once (intra-op threads 1) over one thread."""
-    workload = WORKLOADS[0]
-    plan = sg.SpectrogramPlanner().mel_db_plan(*workload.params())
-    clips = list(workload.signal(quick))
-    rounds = 3 if quick else 10
-
-    def work():
-        for _ in range(rounds):
-            for clip in clips:
-                plan.compute(clip)
-
+def two_thread_speedup(work, turns: int = 5) -> float:
+    """Throughput of ``work`` run by two Python threads at once over one thread: medians of one- and
+    two-thread timings taken in turns (see measure)."""
     def two_threads():
         pair = [threading.Thread(target=work) for _ in range(2)]
         for t in pair:
@@ -178,13 +186,47 @@ def python_threads_scaling(quick: bool) -> dict[str, float]:
         for t in pair:
             t.join()
 
+    work()
+    ones, twos = [], []
+    for _ in range(turns):
+        ones.append(timed(work))
+        twos.append(timed(two_threads))
+    return 2 * statistics.median(ones) / statistics.median(twos)
+
+
+def python_threads_scaling(quick: bool, clip_seconds: int) -> dict[str, float]:
+    """Two Python threads calling plan.compute at once (intra-op threads 1) against one thread, on
+    seed_batch's settings with clips of ``clip_seconds`` (64 s of audio in all).
+
+    The baseline is the same loop over ``hashlib.sha256`` calls that take as long as one plan.compute
+    and also release the GIL: what two Python threads reach at all on this machine for calls of that
+    length, since each call hands the GIL back and forth and a thread waiting for it sleeps.
+    """
+    workload = WORKLOADS[0]
+    plan = sg.SpectrogramPlanner().mel_db_plan(*workload.params())
+    rng = np.random.default_rng(0)
+    clips = list(torch.from_numpy(rng.standard_normal((64 // clip_seconds, clip_seconds * workload.sample_rate),
+                                                      dtype=np.float32) * 0.1))
+    rounds = 3 if quick else 10
+
+    def ours():
+        for _ in range(rounds):
+            for clip in clips:
+                plan.compute(clip)
+
     with threads(1):
-        work()
-        # Best of three: on a shared or virtual machine a single timing of either side can be off by
-        # a scheduler time slice, which would make the ratio meaningless.
-        one = min(timed(work) for _ in range(3))
-        two = min(timed(two_threads) for _ in range(3))
-    return {"one_thread_s": one, "two_threads_s": two, "speedup": 2 * one / two}
+        ours()
+        seconds_per_call = timed(ours) / (rounds * len(clips))
+        probe = bytes(1 << 20)
+        bytes_per_second = len(probe) / min(timed(lambda: hashlib.sha256(probe).digest()) for _ in range(5))
+        buffer = bytes(max(64, int(seconds_per_call * bytes_per_second)))
+
+        def baseline():
+            for _ in range(rounds * len(clips)):
+                hashlib.sha256(buffer).digest()
+
+        return {"clip_seconds": clip_seconds, "seconds_per_call": seconds_per_call,
+                "speedup": two_thread_speedup(ours), "baseline_speedup": two_thread_speedup(baseline)}
 
 
 _PEAK_SCRIPT = """
@@ -252,7 +294,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(measure(workload, args.quick, not args.no_peers, progress))
             bar.update()
         bar.set_postfix_str("python threads, peak memory")
-        scaling = python_threads_scaling(args.quick)
+        scaling = [python_threads_scaling(args.quick, seconds) for seconds in (1, 4)]
         memory = peak_memory(WORKLOADS[2], args.quick)
 
     machine = {"cpu": platform.processor() or platform.machine(), "cores": os.cpu_count(),
@@ -261,7 +303,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"spectrograms {sg.__version__} benchmark — mel dB float32, medians; "
           f"{machine['cores']} cores, nt = {machine['intra_op_threads']} threads; torch {torch.__version__}")
     print(table(rows))
-    print(f"\ntwo Python threads calling plan.compute (intra-op threads 1): {scaling['speedup']:.2f}× one thread")
+    print("\ntwo Python threads calling plan.compute (intra-op threads 1), throughput over one thread:")
+    for s in scaling:
+        print(f"  {s['clip_seconds']} s clips ({s['seconds_per_call'] * 1e6:.0f} us per call): {s['speedup']:.2f}×; "
+              f"hashlib.sha256 calls as long: {s['baseline_speedup']:.2f}×")
     if "error" in memory:
         print(f"peak memory: could not measure ({memory['error']})")
     else:
