@@ -37,7 +37,7 @@ def as_signal(samples, *, name: str = "samples", max_dims: int = 2) -> torch.Ten
         raise InvalidInputError(f"{name} is empty (shape {tuple(tensor.shape)}); it needs at least 1 sample")
     if tensor.numel() == 0:
         raise InvalidInputError(f"{name} has an empty batch (shape {tuple(tensor.shape)})")
-    return tensor.contiguous()
+    return tensor if tensor.is_contiguous() else tensor.contiguous()
 
 
 def as_tensor(values, name: str, *, allow_complex: bool = False) -> torch.Tensor:
@@ -52,7 +52,9 @@ def as_tensor(values, name: str, *, allow_complex: bool = False) -> torch.Tensor
         InvalidInputError: ragged nested lists.
     """
     if isinstance(values, torch.Tensor):
-        tensor = values.detach()
+        # Every torch call releases and retakes the GIL, where concurrent Python threads queue:
+        # skip the ones that would change nothing.
+        tensor = values.detach() if values.requires_grad else values
     elif isinstance(values, (np.ndarray, np.generic, list, tuple)):
         array = _numeric_array(values, name)
         # torch needs non-negative strides and memory it may write to.

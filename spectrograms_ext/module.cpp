@@ -1,14 +1,44 @@
-// The Python module spectrograms._C: importing it loads the operator registrations of every file in
-// spectrograms_ext/. It also records the torch version it was built against, so that a torch
-// upgrade without a rebuild gives a clear message instead of an undefined-symbol trace.
-#include <Python.h>
+// The Python module spectrograms._C. Importing it loads the operator registrations of every file in
+// spectrograms_ext/; it also records the torch version it was built against (so that a torch upgrade
+// without a rebuild gives a clear message instead of an undefined-symbol trace) and holds the two
+// functions that let Python threads call the kernels without queueing for the GIL mid-call.
+//
+// Why they exist: torch takes the GIL whenever C++ drops the last reference to a tensor besides
+// Python's own, and the dispatcher drops its references to an op's inputs inside the op, where the
+// GIL is released. A call through torch.ops therefore retakes the GIL once per input tensor in the
+// middle of the call, and two Python threads computing features wait for each other there.
+#include <ATen/record_function.h>
+#include <torch/extension.h>
 #include <torch/version.h>
 
-extern "C" {
-PyMODINIT_FUNC PyInit__C(void) {
-  static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "_C", nullptr, -1, nullptr};
-  PyObject* module = PyModule_Create(&module_def);
-  if (module != nullptr) PyModule_AddStringConstant(module, "TORCH_VERSION", TORCH_VERSION);
-  return module;
+#include "spectrogram.h"
+
+namespace {
+
+// An object that keeps a C++ reference to `tensor` while it lives: the op's own references then come
+// and go without the GIL. Made and freed with the GIL held.
+pybind11::capsule hold(const at::Tensor& tensor) {
+  return pybind11::capsule(new at::Tensor(tensor), [](void* reference) { delete static_cast<at::Tensor*>(reference); });
 }
+
+// The CPU spectrogram kernel called directly, for eager calls on plain CPU tensors that need no
+// gradient (spectrograms/ops/spectrogram.py decides): the arguments are held by pybind11 until the
+// GIL is back, so the call releases it exactly once, and it skips the dispatcher's argument boxing.
+// Recorded under the op's name so that it shows in the torch profiler.
+at::Tensor spectrogram(const at::Tensor& signal, const at::Tensor& window, int64_t n_fft, int64_t hop_length,
+                       bool center, std::string_view pad_mode, double power,
+                       const std::optional<at::Tensor>& fb_crow, const std::optional<at::Tensor>& fb_col,
+                       const std::optional<at::Tensor>& fb_val, std::optional<double> floor_db) {
+  RECORD_FUNCTION("spectrograms::spectrogram", std::vector<c10::IValue>{});
+  return spectrograms::spectrogram_cpu(signal, window, n_fft, hop_length, center, pad_mode, power, fb_crow, fb_col,
+                                       fb_val, floor_db);
+}
+
+}  // namespace
+
+PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
+  m.attr("TORCH_VERSION") = TORCH_VERSION;
+  m.def("hold", &hold, "hold(tensor): an object that keeps a C++ reference to tensor while it lives");
+  m.def("spectrogram", &spectrogram, pybind11::call_guard<pybind11::gil_scoped_release>(),
+        "torch.ops.spectrograms.spectrogram's CPU kernel, called without the dispatcher");
 }

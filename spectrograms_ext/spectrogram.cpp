@@ -16,6 +16,7 @@
 #include "fftw_plans.h"
 #include "framing.h"
 #include "math.h"
+#include "spectrogram.h"
 
 namespace spectrograms {
 namespace {
@@ -174,8 +175,10 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
                                  "sum overflows); clean it, e.g. with torch.nan_to_num, before computing");
 }
 
+}  // namespace
+
 at::Tensor spectrogram_cpu(const at::Tensor& signal, const at::Tensor& window, int64_t n_fft, int64_t hop_length,
-                           bool center, c10::string_view pad_mode, double power,
+                           bool center, std::string_view pad_mode, double power,
                            const std::optional<at::Tensor>& fb_crow, const std::optional<at::Tensor>& fb_col,
                            const std::optional<at::Tensor>& fb_val, std::optional<double> floor_db) {
   check_signal(signal);
@@ -202,8 +205,6 @@ at::Tensor spectrogram_cpu(const at::Tensor& signal, const at::Tensor& window, i
   }
   return out;
 }
-
-}  // namespace
 
 TORCH_LIBRARY_FRAGMENT(spectrograms, m) {
   m.def(

@@ -7,7 +7,8 @@ import math
 import torch
 
 from . import _aten
-from ._dispatch import call_op
+from .._extension import _C
+from ._dispatch import call_op, direct_call_allowed
 from ._frames import n_frames
 
 
@@ -40,8 +41,10 @@ def spectrogram(
         Shape ``(..., n_bands or n_fft // 2 + 1, n_frames)``, dtype of ``signal``.
     """
     crow, col, val = filterbank if filterbank is not None else (None, None, None)
-    return call_op(torch.ops.spectrograms.spectrogram.default, signal, window, n_fft, hop_length, center, pad_mode,
-                   float(power), crow, col, val, floor_db)
+    args = (window, n_fft, hop_length, center, pad_mode, float(power), crow, col, val, floor_db)
+    if direct_call_allowed(signal):  # the same CPU kernel, with one trip through the GIL per call
+        return _C.spectrogram(signal, *args)
+    return call_op(torch.ops.spectrograms.spectrogram.default, signal, *args)
 
 
 @torch.library.register_fake("spectrograms::spectrogram")
