@@ -156,15 +156,12 @@ def measure(workload: Workload, quick: bool, peers: bool, progress) -> Row:
             ("floor_nt", floor, n_threads)]}
     progress(f"{workload.name}: ours and floor")
     samples = {label: [] for label in own}
-    try:
-        for turn in range(repeats + 1):  # turn 0 is the warm-up: plans, caches, allocator
-            for label, (fn, n) in own.items():
-                torch.set_num_threads(n)
+    for turn in range(repeats + 1):  # turn 0 is the warm-up: plans, caches, allocator
+        for label, (fn, n) in own.items():
+            with threads(n):
                 seconds = timed(fn)
-                if turn:
-                    samples[label].append(seconds)
-    finally:
-        torch.set_num_threads(n_threads)
+            if turn:
+                samples[label].append(seconds)
     row.seconds = {label: statistics.median(times) for label, times in samples.items()}
     if peers and not workload.per_clip:
         for label, make in [("torchaudio", torchaudio_fn), ("librosa", librosa_fn)]:
@@ -219,7 +216,7 @@ def python_threads_scaling(quick: bool, clip_seconds: int) -> dict[str, float]:
         seconds_per_call = timed(ours) / (rounds * len(clips))
         probe = bytes(1 << 20)
         bytes_per_second = len(probe) / min(timed(lambda: hashlib.sha256(probe).digest()) for _ in range(5))
-        buffer = bytes(max(64, int(seconds_per_call * bytes_per_second)))
+        buffer = bytes(max(4096, int(seconds_per_call * bytes_per_second)))  # hashlib keeps the GIL below 2 KiB
 
         def baseline():
             for _ in range(rounds * len(clips)):

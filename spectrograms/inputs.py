@@ -37,14 +37,14 @@ def as_signal(samples, *, name: str = "samples", max_dims: int = 2) -> torch.Ten
         raise InvalidInputError(f"{name} is empty (shape {tuple(tensor.shape)}); it needs at least 1 sample")
     if tensor.numel() == 0:
         raise InvalidInputError(f"{name} has an empty batch (shape {tuple(tensor.shape)})")
-    return tensor if tensor.is_contiguous() else tensor.contiguous()
+    return tensor.contiguous()
 
 
 def as_tensor(values, name: str, *, allow_complex: bool = False) -> torch.Tensor:
     """``values`` as a torch tensor of their own numeric dtype, sharing memory where it can.
 
-    Tensors are detached; NumPy arrays are shared (copied only when read-only, not C-contiguous or
-    big-endian); lists and tuples become float64 (complex128 for complex numbers).
+    Tensors that require grad are detached; NumPy arrays are shared (copied only when read-only, not
+    C-contiguous or big-endian); lists and tuples become float64 (complex128 for complex numbers).
 
     Raises:
         InvalidTypeError: not an array, tensor or sequence of numbers; boolean or non-numeric data;
@@ -52,8 +52,8 @@ def as_tensor(values, name: str, *, allow_complex: bool = False) -> torch.Tensor
         InvalidInputError: ragged nested lists.
     """
     if isinstance(values, torch.Tensor):
-        # Every torch call releases and retakes the GIL, where concurrent Python threads queue:
-        # skip the ones that would change nothing.
+        # detach() is a torch call, which releases and retakes the GIL (where concurrent Python
+        # threads queue): only made where there is a history to cut.
         tensor = values.detach() if values.requires_grad else values
     elif isinstance(values, (np.ndarray, np.generic, list, tuple)):
         array = _numeric_array(values, name)

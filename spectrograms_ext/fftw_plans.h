@@ -85,22 +85,39 @@ class AlignedBuffer {
   T* ptr_;
 };
 
-// Per-thread scratch that outlives calls, for kernels called once per short clip: allocating and
-// clearing each call's scratch (about 60 KiB at n_fft 512) cost a few percent of a one-second clip.
-// `Slot` tells apart the buffers one kernel uses at the same time. Zeroed when (re)allocated only,
-// so callers write every element they later read.
+// Scratch for kernels called once per short clip. Up to kKeptBytes it is a per-thread buffer that
+// outlives the call: allocating and clearing each call's scratch (about 60 KiB at n_fft 512) cost a
+// few percent of a one-second clip. Larger requests get a buffer of their own for the call, so a
+// single huge transform does not pin its memory to the thread for good. `Slot` tells apart the
+// buffers one kernel uses at the same time. Kept buffers are zeroed only when (re)allocated: they
+// may hold an earlier call's values.
 template <typename T, int Slot>
-T* thread_scratch(size_t n) {
-  thread_local std::unique_ptr<AlignedBuffer<T>> buffer;
-  thread_local size_t capacity = 0;
-  if (capacity < n) {
-    capacity = 0;
-    buffer.reset();  // the old buffer goes before the new one comes: one buffer at a time
-    buffer = std::make_unique<AlignedBuffer<T>>(n);
-    capacity = n;
+class Scratch {
+ public:
+  static constexpr size_t kKeptBytes = 1 << 20;
+
+  explicit Scratch(size_t n) {
+    if (n * sizeof(T) > kKeptBytes) {
+      owned_ = std::make_unique<AlignedBuffer<T>>(n);
+      ptr_ = owned_->get();
+      return;
+    }
+    thread_local std::unique_ptr<AlignedBuffer<T>> kept;
+    thread_local size_t capacity = 0;
+    if (capacity < n) {
+      capacity = 0;
+      kept.reset();  // the old buffer goes before the new one comes
+      kept = std::make_unique<AlignedBuffer<T>>(n);
+      capacity = n;
+    }
+    ptr_ = kept->get();
   }
-  return buffer->get();
-}
+  T* get() const { return ptr_; }
+
+ private:
+  std::unique_ptr<AlignedBuffer<T>> owned_;
+  T* ptr_;
+};
 
 enum class Transform { r2c, c2r };
 

@@ -78,8 +78,9 @@ class TaskCursor {
   int64_t pos_ = 0, end_ = 0;
 };
 
-// Runs worker(cursor) once on each of torch's intra-op threads (set-up of its scratch buffers, then a
-// loop over cursor.next()) for tasks [0, n_tasks). Tasks are claimed a chunk at a time rather than
+// Runs worker(cursor) once on each thread that takes part (set-up of its scratch buffers, then a loop
+// over cursor.next()) for tasks [0, n_tasks): at most one per chunk of torch's intra-op threads, or
+// just the calling thread inside a parallel region or with one thread. Tasks are claimed a chunk at a time rather than
 // split into one fixed slice per thread: a thread that starts late or loses its core for a while, as
 // on a busy or virtual machine, then does less work instead of holding up the whole call.
 template <typename Worker>

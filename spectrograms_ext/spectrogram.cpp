@@ -105,51 +105,52 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
   const int64_t tile_stride = aligned_stride<T>(n_bins);
 
   parallel_tasks(n_signals * blocks_per_signal, parallel_grain(B), [&](TaskCursor& tasks) {
-    T* frame = thread_scratch<T, 0>(aligned_stride<T>(g.n_fft));
-    Complex* spectrum = thread_scratch<Complex, 1>(n_bins);
+    Scratch<T, 0> frame(aligned_stride<T>(g.n_fft));
+    Scratch<Complex, 1> spectrum(n_bins);
     // Power of L frames, frame-major, as the FFT produces it; transposed tile by tile into...
-    T* tile = thread_scratch<T, 2>(L * tile_stride);
+    Scratch<T, 2> tile(L * tile_stride);
     // ...the power of a block of frames, bin-major ([bin][frame]): the filterbank then sums rows of
     // B frames with one weight per bin, which vectorises, where a frame-major layout would need a
     // horizontal sum per band and frame. (FFTW writing bin-major output itself measured slower.)
-    T* power = thread_scratch<T, 3>(tile_stride * B);
-    T* row = thread_scratch<T, 4>(B);
+    Scratch<T, 3> power(tile_stride * B);
+    Scratch<T, 4> row(B);
     for (int64_t task; tasks.next(task);) {
       const int64_t s = task / blocks_per_signal;
       const int64_t f0 = (task % blocks_per_signal) * B;
       const int64_t nf = std::min(B, g.n_frames - f0);
       const T* signal = signal_base + s * g.n_samples;
-      T* p = power;
+      T* p = power.get();
       bool finite = true;
       for (int64_t j0 = 0; j0 < B; j0 += L) {
         for (int64_t j = j0; j < j0 + L; ++j) {
-          T* tile_row = tile + (j - j0) * tile_stride;
+          T* tile_row = tile.get() + (j - j0) * tile_stride;
           if (j >= nf) {  // frames past the end of the signal: zeros, not garbage
             std::memset(tile_row, 0, tile_stride * sizeof(T));
             continue;
           }
-          load_windowed_frame(signal, g, f0 + j, win, frame);
+          load_windowed_frame(signal, g, f0 + j, win, frame.get());
           // Ask for the samples the next frame adds while this one is transformed: the signal is
           // read once from memory, and a miss there would otherwise stall the window multiply.
           const int64_t ahead = (f0 + j + 1) * g.hop - g.pad + g.n_fft - g.hop;
           for (int64_t i = std::max<int64_t>(ahead, 0); i < std::min(ahead + g.hop, g.n_samples); i += L)
             __builtin_prefetch(signal + i);
-          Fftw<T>::r2c(plan, frame, spectrum);
+          Fftw<T>::r2c(plan, frame.get(), spectrum.get());
           // The DC bin sums every windowed sample, so a NaN or Inf anywhere in the frame shows
           // here (a zero window weight times Inf is NaN too).
-          finite = finite && std::isfinite(spectrum[0][0]);
-          const T* c = reinterpret_cast<const T*>(spectrum);
+          finite = finite && std::isfinite(spectrum.get()[0][0]);
+          const T* c = reinterpret_cast<const T*>(spectrum.get());
           for (int64_t k = 0; k < n_bins; ++k) tile_row[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
         }
-        // Whole tiles, also past n_bins: the power block has tile_stride rows, the extra ones unread.
-        for (int64_t k0 = 0; k0 < n_bins; k0 += L) transpose_tile(tile + k0, tile_stride, p + k0 * B + j0, B);
+        // Whole tiles, also past n_bins: the power block has tile_stride rows, the extra ones (stale
+        // columns of the tile) unread.
+        for (int64_t k0 = 0; k0 < n_bins; k0 += L) transpose_tile(tile.get() + k0, tile_stride, p + k0 * B + j0, B);
       }
       if (!finite) non_finite = true;
       if (magnitude)
         for (int64_t i = 0; i < n_bins * B; ++i) p[i] = std::sqrt(p[i]);
       T* out_rows = out_base + s * n_out * g.n_frames + f0;
       for (int64_t m = 0; m < n_out; ++m) {
-        T* acc = row;
+        T* acc = row.get();
         if (bands) {
           const T* w = bands->weights.data() + bands->offset[m];
           const T* band = p + bands->start[m] * B;
@@ -165,7 +166,7 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
         }
         // The log runs over the whole block (B is a multiple of the vector width, so no scalar
         // remainder); only the nf real frames are copied out.
-        if (floor_db) to_db(acc, row, B, amin, db_scale), acc = row;
+        if (floor_db) to_db(acc, row.get(), B, amin, db_scale), acc = row.get();
         T* out_row = out_rows + m * g.n_frames;
         for (int64_t j = 0; j < nf; ++j) out_row[j] = acc[j];
       }

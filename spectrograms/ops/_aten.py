@@ -9,11 +9,10 @@ the C++ kernels do and raise ``ValueError`` with the same messages.
 from __future__ import annotations
 
 import math
-import weakref
+from collections import OrderedDict
 
 import torch
 import torch.nn.functional as F
-from torch.utils.weak import WeakIdKeyDictionary
 
 from ._frames import n_frames
 
@@ -119,31 +118,35 @@ def dense_filterbank(fb_crow: torch.Tensor, fb_col: torch.Tensor, fb_val: torch.
 
 
 # Plans and layers pass the same CSR tensors on every call. Checking and densifying a filterbank costs
-# host syncs and a dozen small kernels on a GPU, so each is done once per (values tensor, device, dtype)
-# and kept while the values tensor lives; the tensors' version counters catch in-place edits.
-_checked_filterbanks = WeakIdKeyDictionary()
-
-
-def _versions(*tensors: torch.Tensor) -> tuple[int, ...] | None:
-    try:
-        return tuple(t._version for t in tensors)
-    except RuntimeError:  # inference tensors keep no version counter: do not cache them
-        return None
+# host syncs and a dozen small kernels on a GPU, so the last few are kept, keyed by the tensors
+# themselves: the entries hold them (no weak references, which would stop torch.utils.swap_tensors), so
+# an id cannot be reused while its entry lives, and their version counters catch in-place edits. Edits
+# that bypass the counter (through .data or a NumPy view) are not seen, as with torch's own caches.
+_DENSE_FILTERBANKS_KEPT = 8
+_dense_filterbanks: OrderedDict[tuple, tuple] = OrderedDict()
 
 
 def checked_dense_filterbank(fb_crow: torch.Tensor, fb_col: torch.Tensor, fb_val: torch.Tensor, n_bins: int,
                              dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-    """``dense_filterbank`` after ``check_filterbank``, both skipped for a filterbank already seen."""
-    versions = _versions(fb_crow, fb_col, fb_val)
-    key = (n_bins, dtype, device)
-    entry = _checked_filterbanks.get(fb_val, {}).get(key) if versions is not None else None
-    if entry is not None and entry[0]() is fb_crow and entry[1]() is fb_col and entry[2] == versions:
-        return entry[3]
-    check_filterbank(fb_crow, fb_col, fb_val, n_bins)
-    dense = dense_filterbank(fb_crow, fb_col, fb_val, n_bins, dtype, device)
-    if versions is not None:
-        _checked_filterbanks.setdefault(fb_val, {})[key] = (weakref.ref(fb_crow), weakref.ref(fb_col), versions,
-                                                            dense)
+    """``dense_filterbank`` after ``check_filterbank``, both skipped for a filterbank seen recently."""
+    tensors = (fb_crow, fb_col, fb_val)
+    try:
+        versions = tuple(t._version for t in tensors)
+    except RuntimeError:  # inference tensors keep no version counter: check and densify every time
+        check_filterbank(*tensors, n_bins)
+        return dense_filterbank(*tensors, n_bins, dtype, device)
+    key = (*map(id, tensors), n_bins, dtype, device)
+    entry = _dense_filterbanks.get(key)
+    if entry is not None and entry[1] == versions:
+        _dense_filterbanks.move_to_end(key)
+        return entry[2]
+    check_filterbank(*tensors, n_bins)
+    with torch.no_grad():  # a cached tensor must not keep a graph (and its inputs) alive
+        dense = dense_filterbank(*tensors, n_bins, dtype, device)
+    _dense_filterbanks[key] = (tensors, versions, dense)
+    _dense_filterbanks.move_to_end(key)
+    while len(_dense_filterbanks) > _DENSE_FILTERBANKS_KEPT:
+        _dense_filterbanks.popitem(last=False)
     return dense
 
 

@@ -1,4 +1,12 @@
-"""Calling the ops from Python with as few trips through the GIL as possible."""
+"""Calling the ops from Python with as few trips through the GIL as possible.
+
+Torch takes the GIL whenever C++ drops the last reference to a tensor besides Python's own, and the
+dispatcher drops its references to an op's inputs inside the op, where the GIL is released: a call
+through ``torch.ops`` retakes the GIL once per input tensor in the middle of the call, and that is
+where Python threads computing features wait for each other (a uprobe on CPython's ``take_gil``
+counted nine acquisitions per ``plan.compute``). Hence the direct binding of the spectrogram kernel
+and ``hold`` (``spectrograms_ext/module.cpp``).
+"""
 
 from __future__ import annotations
 
@@ -6,32 +14,38 @@ import torch
 
 from .._extension import _C
 
-# hold(tensor) returns an object that keeps a C++ reference to the tensor while it lives, so that an op
-# called through the dispatcher does not retake the GIL mid-call (spectrograms_ext/module.cpp says why).
+# hold(tensor): an object that keeps a C++ reference to the tensor while it lives, so that the op's
+# own references come and go without the GIL.
 hold = _C.hold
 
 
-def direct_call_allowed(data: torch.Tensor) -> bool:
+def _needs_grad(tensors) -> bool:
+    return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
+
+
+def direct_call_allowed(*tensors: torch.Tensor | None) -> bool:
     """Whether a CPU kernel may be called directly (``spectrograms._C``) rather than through the
-    dispatcher: an eager call on a plain CPU tensor that needs no gradient, with no dispatch or function
-    mode, no tracing and no functorch transform active, since those need the dispatcher to see the call."""
-    return (type(data) is torch.Tensor and data.is_cpu and not (data.requires_grad and torch.is_grad_enabled())
-            and not torch.compiler.is_compiling() and not torch.jit.is_tracing()
-            and not torch._C._len_torch_dispatch_stack()
-            and not torch._C._are_functorch_transforms_active() and not torch._C._is_torch_function_mode_enabled())
+    dispatcher with these tensor arguments (None for absent optional ones): plain, strided CPU tensors
+    that need no gradient, in eager mode with no dispatch or function mode, tracing or functorch
+    transform active, since those need the dispatcher to see the call."""
+    given = [t for t in tensors if t is not None]
+    return (all(type(t) is torch.Tensor and t.is_cpu and t.layout == torch.strided for t in given)
+            and not _needs_grad(given) and not torch.compiler.is_compiling() and not torch.jit.is_tracing()
+            and not torch._C._len_torch_dispatch_stack() and not torch._C._are_functorch_transforms_active()
+            and not torch._C._is_torch_function_mode_enabled())
 
 
-def call_op(op, data: torch.Tensor, *args):
-    """``op(data, *args)``, dispatched below the autograd key unless ``data`` needs a gradient.
+def call_op(op, *args):
+    """``op(*args)``, dispatched below the autograd key when none of its tensor arguments needs a
+    gradient, with each of them held for the call (see ``hold``).
 
     The ops' backward formulas are registered from Python (``torch.library.register_autograd``), so a
     call through the autograd key runs about 5 us of Python, holding the GIL, even when nothing needs
-    a gradient: a tenth of a one-second clip's spectrogram. Gradients flow only to ``data`` (windows
-    and filterbanks are fixed), so its ``requires_grad`` decides. While compiling, the op is traced as
-    it is. ``data`` is held for the call (see ``hold``).
+    a gradient: a tenth of a one-second clip's spectrogram. While compiling, the op is traced as it is.
     """
-    if (data.requires_grad and torch.is_grad_enabled()) or torch.compiler.is_compiling():
-        return op(data, *args)
-    reference = hold(data)  # noqa: F841  (released on return, with the GIL held)
+    tensors = [a for a in args if isinstance(a, torch.Tensor)]
+    if _needs_grad(tensors) or torch.compiler.is_compiling():
+        return op(*args)
+    references = [hold(t) for t in tensors]  # noqa: F841  (released on return, with the GIL held)
     with torch._C._AutoDispatchBelowAutograd():
-        return op(data, *args)
+        return op(*args)

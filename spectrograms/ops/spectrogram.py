@@ -41,14 +41,21 @@ def spectrogram(
         Shape ``(..., n_bands or n_fft // 2 + 1, n_frames)``, dtype of ``signal``.
     """
     crow, col, val = filterbank if filterbank is not None else (None, None, None)
-    args = (window, n_fft, hop_length, center, pad_mode, float(power), crow, col, val, floor_db)
-    if direct_call_allowed(signal):  # the same CPU kernel, with one trip through the GIL per call
-        return _C.spectrogram(signal, *args)
-    return call_op(torch.ops.spectrograms.spectrogram.default, signal, *args)
+    args = (signal, window, n_fft, hop_length, center, pad_mode, float(power), crow, col, val, floor_db)
+    if direct_call_allowed(signal, window, crow, col, val):  # the same CPU kernel, one trip through the GIL
+        try:
+            return _C.spectrogram(*args)
+        except TypeError:  # an argument pybind11 cannot convert: let the op report it as usual
+            pass
+    return call_op(torch.ops.spectrograms.spectrogram.default, *args)
 
 
 @torch.library.register_fake("spectrograms::spectrogram")
 def _(signal, window, n_fft, hop_length, center, pad_mode, power, fb_crow, fb_col, fb_val, floor_db):
+    # The fake kernel also runs for a meta window beside a real signal; without this it would return
+    # uninitialised memory there instead of the native kernel's error.
+    torch._check_value(window.device == signal.device,
+                       lambda: f"window is on {window.device}, the signal on {signal.device}")
     n_out = fb_crow.shape[0] - 1 if fb_crow is not None else n_fft // 2 + 1
     frames = n_frames(signal.shape[-1], n_fft, hop_length, center)
     return signal.new_empty((*signal.shape[:-1], n_out, frames))

@@ -33,6 +33,10 @@ def stft(
 
 @torch.library.register_fake("spectrograms::stft")
 def _(signal, window, n_fft, hop_length, center, pad_mode):
+    # The fake kernel also runs for a meta window beside a real signal; without this it would return
+    # uninitialised memory there instead of the native kernel's error.
+    torch._check_value(window.device == signal.device,
+                       lambda: f"window is on {window.device}, the signal on {signal.device}")
     complex_dtype = torch.complex64 if signal.dtype == torch.float32 else torch.complex128
     frames = n_frames(signal.shape[-1], n_fft, hop_length, center)
     return signal.new_empty((*signal.shape[:-1], n_fft // 2 + 1, frames), dtype=complex_dtype)

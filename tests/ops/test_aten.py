@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import spectrograms as sg
+from spectrograms.ops._aten import checked_dense_filterbank
 from spectrograms.ops.spectrogram import _reference_spectrogram
 from spectrograms.ops.stft import _reference_stft
 
@@ -93,20 +94,23 @@ def test_same_errors_as_native_kernel(change, message):
 
 def test_checked_filterbank_is_reused_yet_edits_are_seen():
     """The ATen kernel checks and densifies each filterbank once; edits made in place, including ones
-    that break it, must still be seen, and inference tensors (no version counter) must work."""
+    that break it, must still be seen, inference tensors (no version counter) must work, and the cache
+    must not stop torch.utils.swap_tensors (which refuses tensors with weak references)."""
     signal, window = torch.randn(3000), torch.hann_window(512)
     crow, col, val = (t.clone() for t in _bank(torch.float32))
 
     def run(fb):
         return _reference_spectrogram(signal, window, 512, 128, True, "constant", 2.0, *fb, None)
 
+    dense = checked_dense_filterbank(crow, col, val, 257, torch.float32, signal.device)
+    assert checked_dense_filterbank(crow, col, val, 257, torch.float32, signal.device) is dense
     first = run((crow, col, val))
-    torch.testing.assert_close(run((crow, col, val)), first, rtol=0, atol=0)
     val.mul_(2.0)
     torch.testing.assert_close(run((crow, col, val)), 2.0 * first)
     col[-1] = 9999
     with pytest.raises(ValueError, match="filterbank column 9999"):
         run((crow, col, val))
+    torch.utils.swap_tensors(val, val.clone())
     with torch.inference_mode():
         fb = tuple(t.clone() for t in _bank(torch.float32))
         torch.testing.assert_close(run(fb), first)

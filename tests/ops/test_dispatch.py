@@ -2,6 +2,8 @@
 the kernel; anything that needs the dispatcher to see the call (dispatch modes, tracing, gradients)
 still goes through it, with the same values."""
 
+import sys
+
 import pytest
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
@@ -67,3 +69,48 @@ def test_hold_takes_only_tensors():
     assert _C.hold(torch.ones(3)) is not None
     with pytest.raises(TypeError):
         _C.hold([1.0, 2.0])
+
+
+class _Counting:
+    """Stands in for spectrograms._C, counting direct calls."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def spectrogram(self, *args):
+        self.calls += 1
+        return _C.spectrogram(*args)
+
+
+def test_only_plain_cpu_calls_without_gradients_go_direct(monkeypatch):
+    counting = _Counting()
+    monkeypatch.setattr(sys.modules["spectrograms.ops.spectrogram"], "_C", counting)
+    signal, window = torch.randn(8000), torch.hann_window(512)
+    ops.spectrogram(signal, window, **ARGS)
+    assert counting.calls == 1
+    out = ops.spectrogram(signal, window.clone().requires_grad_(), **ARGS)  # a window that needs a gradient
+    assert counting.calls == 1 and out.requires_grad
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        ops.spectrogram(signal, window.to_sparse(), **ARGS)
+    assert counting.calls == 1
+
+
+def test_bad_argument_types_get_the_ops_own_errors():
+    signal, window = torch.randn(8000), torch.hann_window(512)
+    with pytest.raises(RuntimeError):
+        ops.spectrogram(signal, window, n_fft=512.0, hop_length=160)
+    with pytest.raises(RuntimeError):
+        ops.spectrogram(signal.tolist(), window, n_fft=512, hop_length=160)
+
+
+def test_istft_still_refuses_a_window_that_needs_a_gradient():
+    window = torch.hann_window(512, dtype=torch.float64)
+    spectrum = ops.stft(torch.randn(4000, dtype=torch.float64), window, n_fft=512, hop_length=128)
+    with pytest.raises(NotImplementedError, match="window"):
+        ops.istft(spectrum, window.clone().requires_grad_(), n_fft=512, hop_length=128).sum().backward()
+
+
+def test_a_meta_window_beside_a_real_signal_is_refused():
+    signal = torch.randn(4000, requires_grad=True)  # through the dispatcher, whose meta kernel is the fake
+    with pytest.raises(ValueError, match="window is on meta"):
+        ops.spectrogram(signal, torch.empty(512, device="meta"), n_fft=512, hop_length=160)

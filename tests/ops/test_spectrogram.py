@@ -56,6 +56,16 @@ def test_sizes_and_odd_n_fft(n_fft):
     torch.testing.assert_close(out, ref, rtol=1e-10, atol=1e-10)
 
 
+def test_transforms_larger_than_the_kept_scratch():
+    # n_fft 2**17 needs ~8 MiB of scratch per thread, above what a thread keeps between calls.
+    signal = torch.randn(2**17 + 5000, dtype=torch.float64)
+    window = torch.hann_window(2**17, dtype=torch.float64)
+    out = ops.spectrogram(signal, window, n_fft=2**17, hop_length=2500, center=False)
+    ref = reference_spectrogram(signal, window, 2**17, 2500, False, "constant", 2.0, None, None)
+    scale = ref.abs().max()
+    torch.testing.assert_close(out / scale, ref / scale, rtol=1e-10, atol=1e-12)
+
+
 def test_threads_do_not_change_results():
     signal = torch.randn(4, 20000)
     window = torch.hann_window(512)
