@@ -18,11 +18,12 @@ namespace {
 // An object that keeps a C++ reference to `tensor` while it lives: the op's own references then come
 // and go without the GIL. Made and freed with the GIL held.
 pybind11::capsule hold(const at::Tensor& tensor) {
-  return pybind11::capsule(new at::Tensor(tensor), [](void* reference) { delete static_cast<at::Tensor*>(reference); });
+  return pybind11::capsule(new at::Tensor(tensor),
+                           [](void* reference) { delete static_cast<at::Tensor*>(reference); });
 }
 
 // The CPU spectrogram kernel called directly, for eager calls on plain CPU tensors that need no
-// gradient (spectrograms/ops/spectrogram.py decides): the arguments are held by pybind11 until the
+// gradient (spectrograms/ops/_dispatch.py decides): the arguments are held by pybind11 until the
 // GIL is back, so the call releases it exactly once, and it skips the dispatcher's argument boxing.
 // Recorded under the op's name so that it shows in the torch profiler.
 at::Tensor spectrogram(const at::Tensor& signal, const at::Tensor& window, int64_t n_fft, int64_t hop_length,
