@@ -2,7 +2,6 @@
 // same plan, precision and threads, and nothing else (each frame is copied into aligned scratch, as
 // an FFT of a strided signal needs, but not windowed, reduced or written out). No spectrogram can be
 // faster than this, so `python -m spectrograms.bench` reports every method as a ratio to it.
-#include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/scalar_tensor.h>
 #include <torch/library.h>

@@ -1,7 +1,6 @@
 // The fused spectrogram op: frames -> window -> r2c -> power or magnitude -> optional sparse
 // filterbank -> optional dB, in one pass over blocks of frames with per-thread scratch. No padded
 // copy of the signal and no complex STFT intermediate is ever made.
-#include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <torch/library.h>

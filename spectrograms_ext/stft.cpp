@@ -1,5 +1,4 @@
 // The short-time Fourier transform with complex output (..., n_fft / 2 + 1, frames).
-#include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <ATen/ops/empty.h>
 #include <c10/util/complex.h>

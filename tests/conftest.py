@@ -6,6 +6,14 @@ DTYPES = [torch.float32, torch.float64]
 
 
 @pytest.fixture
+def restore_torch_threads():
+    """For tests of code that sets the process-wide thread count (the data module's setup and workers)."""
+    threads = torch.get_num_threads()
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture
 def rng():
     return np.random.default_rng(1234)
 

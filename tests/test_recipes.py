@@ -34,17 +34,10 @@ from spectrograms.data.synthetic import synthesize
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGS = ROOT / "configs"
 # cli_main(args) in a pytest process: the CLI warns that sys.argv (pytest's) is ignored, as intended.
-pytestmark = pytest.mark.filterwarnings("ignore:LightningCLI's args parameter:UserWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore:LightningCLI's args parameter:UserWarning"),
+              pytest.mark.usefixtures("restore_torch_threads")]
 
 TINY = ["--data.n_items", "48", "--data.batch_size", "8", "--data.num_workers", "0"]
-
-
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    # The data module sets the process-wide thread count in setup().
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
 
 
 def _outputs(path: Path) -> list[str]:

@@ -23,16 +23,10 @@ from spectrograms.data.datamodule import (
 )
 from spectrograms.data.synthetic import SyntheticAudioDataset, synthesize
 
+pytestmark = pytest.mark.usefixtures("restore_torch_threads")
+
 SR = 16000
 KINDS = ["linear", "mel", "erb", "loghz", "mfcc", "chroma"]
-
-
-@pytest.fixture(autouse=True)
-def _restore_torch_threads():
-    # SpectrogramDataModule.setup and worker_init set the process-wide thread count.
-    threads = torch.get_num_threads()
-    yield
-    torch.set_num_threads(threads)
 
 
 def _items(lengths, labels=None):
