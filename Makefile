@@ -6,10 +6,17 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP_DEPS := $(VENV)/.deps-installed
 STAMP_EXT := $(VENV)/.ext-built
+# The seed library (spectrograms 2.1.3) ships only a cp312 wheel: it lives in its own venv, outside the
+# package, and the differential tests call it in a subprocess (skipped, saying why, where it is missing).
+SEED_VENV := .venv-seed
+SEED_PYTHON ?= $(shell PYENV_VERSION=3.12.1 pyenv which python3.12 2>/dev/null || command -v python3.12)
+STAMP_SEED := $(SEED_VENV)/.installed
 EXT_SOURCES := $(wildcard spectrograms_ext/*.cpp spectrograms_ext/*.h) setup.py pyproject.toml
 FFTW_HEADER := /usr/include/fftw3.h
+# espeak-ng speaks the real speech the parity tests run on (tests/conftest.py: the speech fixture).
+ESPEAK := /usr/bin/espeak-ng
 
-.PHONY: setup test demo bench clean
+.PHONY: setup seed-venv test demo bench clean
 
 setup: $(STAMP_EXT)
 
@@ -20,20 +27,34 @@ $(FFTW_HEADER):
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq libfftw3-dev \
 	  || { echo "error: could not install libfftw3-dev; install FFTW 3 (headers and float/double libs) and rerun" >&2; exit 1; }
 
+$(ESPEAK):
+	@echo "espeak-ng missing: installing Debian's espeak-ng (real speech for the parity tests)"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	  echo "note: need root (or sudo) to install espeak-ng; speech tests will be skipped" >&2; exit 0; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng \
+	  || echo "note: could not install espeak-ng; speech tests will be skipped" >&2
+
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP_DEPS): requirements-dev.txt | $(VENV)/bin/python
+$(STAMP_DEPS): requirements-dev.txt requirements-nodeps.txt | $(VENV)/bin/python
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -r requirements-dev.txt
-	$(PIP) install -q --no-deps torchaudio==2.11.0
+	$(PIP) install -q --no-deps -r requirements-nodeps.txt
 	touch $@
 
 $(STAMP_EXT): $(STAMP_DEPS) $(EXT_SOURCES) | $(FFTW_HEADER)
 	$(PIP) install -q --no-build-isolation -e .
 	touch $@
 
-test: setup
+$(STAMP_SEED):
+	@if [ -z "$(SEED_PYTHON)" ]; then echo "note: no Python 3.12 found; the seed-library differential tests will be skipped"; \
+	else $(SEED_PYTHON) -m venv $(SEED_VENV) && $(SEED_VENV)/bin/python -m pip install -q spectrograms==2.1.3 \
+	  && touch $@ || echo "note: could not install spectrograms==2.1.3; the differential tests will be skipped"; fi
+
+seed-venv: $(STAMP_SEED)
+
+test: setup seed-venv | $(ESPEAK)
 	$(PY) -m pytest -q tests
 
 demo: setup
