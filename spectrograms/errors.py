@@ -4,7 +4,15 @@ Bad values are also ``ValueError`` and wrong types also ``TypeError``, so code w
 standard exceptions keeps working.
 """
 
-__all__ = ["SpectrogramError", "InvalidInputError", "InvalidTypeError", "DimensionMismatchError", "FFTBackendError"]
+__all__ = [
+    "SpectrogramError",
+    "InvalidInputError",
+    "InvalidTypeError",
+    "DimensionMismatchError",
+    "FFTBackendError",
+    "InternalError",
+    "AudioFileError",
+]
 
 
 class SpectrogramError(Exception):
@@ -25,3 +33,14 @@ class DimensionMismatchError(SpectrogramError, ValueError):
 
 class FFTBackendError(SpectrogramError, RuntimeError):
     """The native FFT backend failed or is unavailable."""
+
+
+class InternalError(SpectrogramError, RuntimeError):
+    """An invariant of the library itself failed: a bug to report, not a problem with the input."""
+
+
+class AudioFileError(SpectrogramError, ValueError):
+    """An audio file (or manifest, or dataset folder) is missing, unreadable or holds unusable data.
+
+    The message always starts with the offending path (and, for manifests, the line), then the reason.
+    """

@@ -26,6 +26,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from ..errors import AudioFileError, InvalidInputError
+
 __all__ = [
     "AudioFileError",
     "AudioFolderDataset",
@@ -40,16 +42,18 @@ ON_RATE_MISMATCH_VALUES = ("resample", "error")
 MANIFEST_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".json")
 
 
-class AudioFileError(ValueError):
-    """An audio file (or manifest, or dataset folder) is missing, unreadable or holds unusable data.
-
-    The message always starts with the offending path, followed by the reason.
-    """
+# Limits checked on a file's header before anything is decoded or resampled: a hostile or corrupt
+# header must cost an error message, not gigabytes. 384 kHz is the highest rate audio interfaces use;
+# resampling cost grows with the rate's co-prime part, so the bound also bounds the resampling filter.
+MAX_FILE_SAMPLE_RATE = 384_000
+MAX_FILE_CHANNELS = 256
+# Samples (frames x channels) decoded from one file: 2^31 float32 values are 8 GiB.
+MAX_FILE_SAMPLES = 2**31
 
 
 def _check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
     if value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}")
+        raise InvalidInputError(f"{name} must be one of {', '.join(repr(a) for a in allowed)}; got {value!r}")
     return value
 
 
@@ -57,7 +61,47 @@ def _check_sample_rate(sample_rate: Any, *, allow_none: bool) -> None:
     if sample_rate is None and allow_none:
         return
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate <= 0:
-        raise ValueError(f"sample_rate must be a positive int (Hz); got {sample_rate!r}")
+        raise InvalidInputError(f"sample_rate must be a positive int (Hz); got {sample_rate!r}")
+
+
+def _check_header(path: Path, rate: int, frames: int, channels: int) -> None:
+    """Refuse what a file's header claims before a byte is decoded (see the MAX_FILE_* limits)."""
+    if not 1 <= rate <= MAX_FILE_SAMPLE_RATE:
+        raise AudioFileError(f"{path}: header claims a sample rate of {rate} Hz; allowed 1..{MAX_FILE_SAMPLE_RATE} Hz")
+    if not 1 <= channels <= MAX_FILE_CHANNELS:
+        raise AudioFileError(f"{path}: header claims {channels} channels; allowed 1..{MAX_FILE_CHANNELS}")
+    if frames == 0:
+        raise AudioFileError(f"{path}: file holds no audio samples (zero length)")
+    if frames < 0 or frames * channels > MAX_FILE_SAMPLES:
+        raise AudioFileError(
+            f"{path}: header claims {frames} frames x {channels} channels; at most {MAX_FILE_SAMPLES} samples "
+            "are read from one file"
+        )
+
+
+def _wav_claimed_frames(path: Path) -> int | None:
+    """Frames a RIFF/WAVE header's data chunk claims, or ``None`` for other formats or an unset size.
+
+    libsndfile silently clips a data chunk that runs past the end of the file, so a truncated WAV
+    would load short without a word; comparing the claim with what libsndfile found catches it.
+    Sizes of 0 and 0xFFFFFFFF are what streaming writers leave when the length is not known yet.
+    """
+    with open(path, "rb") as f:
+        header = f.read(4096)
+    if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        return None
+    block_align, position = None, 12
+    while position + 8 <= len(header):
+        chunk_id = header[position:position + 4]
+        size = int.from_bytes(header[position + 4:position + 8], "little")
+        if chunk_id == b"fmt " and position + 22 <= len(header):
+            block_align = int.from_bytes(header[position + 20:position + 22], "little")
+        elif chunk_id == b"data":
+            if not block_align or size in (0, 0xFFFFFFFF):
+                return None
+            return size // block_align
+        position += 8 + size + (size & 1)
+    return None
 
 
 def _import_soundfile() -> Any:
@@ -116,17 +160,19 @@ def load_audio(
 
     Raises:
         AudioFileError: The file is missing, not a regular file, unreadable or corrupt, holds no
-            samples (or none after ``offset``), holds NaN/inf samples, or has the wrong rate with
-            ``on_rate_mismatch="error"``. The message names the file.
-        ValueError: Invalid ``sample_rate``, ``offset``, ``duration`` or ``on_rate_mismatch``.
+            samples (or none after ``offset``), is shorter than its header says, claims a rate, channel
+            count or length beyond the ``MAX_FILE_*`` limits, holds NaN/inf samples (also when mix-down
+            or resampling would overflow), or has the wrong rate with ``on_rate_mismatch="error"``.
+            The message names the file.
+        InvalidInputError: Invalid ``sample_rate``, ``offset``, ``duration`` or ``on_rate_mismatch``.
         ImportError: soundfile is missing, or scipy is missing and resampling is needed.
     """
     _check_sample_rate(sample_rate, allow_none=True)
     _check_choice("on_rate_mismatch", on_rate_mismatch, ON_RATE_MISMATCH_VALUES)
     if not (math.isfinite(offset) and offset >= 0):
-        raise ValueError(f"offset must be a finite number of seconds >= 0; got {offset!r}")
+        raise InvalidInputError(f"offset must be a finite number of seconds >= 0; got {offset!r}")
     if duration is not None and not (math.isfinite(duration) and duration > 0):
-        raise ValueError(f"duration must be None or a finite number of seconds > 0; got {duration!r}")
+        raise InvalidInputError(f"duration must be None or a finite number of seconds > 0; got {duration!r}")
 
     path = Path(path)
     if not path.exists():
@@ -137,9 +183,14 @@ def load_audio(
     soundfile = _import_soundfile()
     try:
         with soundfile.SoundFile(path) as f:
-            file_rate, total_frames = f.samplerate, f.frames
-            if total_frames == 0:
-                raise AudioFileError(f"{path}: file holds no audio samples (zero length)")
+            file_rate, total_frames, channels = f.samplerate, f.frames, f.channels
+            _check_header(path, file_rate, total_frames, channels)
+            claimed = _wav_claimed_frames(path)
+            if claimed is not None and claimed > total_frames:
+                raise AudioFileError(
+                    f"{path}: header claims {claimed} frames but the file holds {total_frames} "
+                    "(truncated file or corrupt header)"
+                )
             if sample_rate is not None and file_rate != sample_rate and on_rate_mismatch == "error":
                 # Checked before reading so a mismatched corpus fails fast, not after decoding.
                 raise AudioFileError(
@@ -152,28 +203,40 @@ def load_audio(
                     f"{path}: offset {offset} s is at or beyond the end of the file "
                     f"({total_frames / file_rate:.6g} s)"
                 )
-            frames = -1 if duration is None else max(round(duration * file_rate), 1)
+            # Never ask the decoder for more than the header promises: a huge duration must not
+            # allocate a huge buffer.
+            expected = total_frames - start
+            if duration is not None:
+                expected = min(expected, max(round(duration * file_rate), 1))
             if start:
                 f.seek(start)
-            data = f.read(frames=frames, dtype="float32", always_2d=True)
-    except (soundfile.SoundFileError, RuntimeError) as exc:
+            data = f.read(frames=expected, dtype="float32", always_2d=True)
+    except (soundfile.SoundFileError, RuntimeError, MemoryError, OverflowError) as exc:
         # LibsndfileError (a RuntimeError) covers unknown formats and truncated/corrupt data.
-        raise AudioFileError(f"{path}: cannot read audio file ({exc})") from exc
+        raise AudioFileError(f"{path}: cannot read audio file ({type(exc).__name__}: {exc})") from exc
 
     if data.shape[0] == 0:
         raise AudioFileError(f"{path}: no audio samples could be read from offset {offset} s")
+    if data.shape[0] < expected:
+        raise AudioFileError(
+            f"{path}: header promises {expected} frames from offset {offset} s but only {data.shape[0]} "
+            "could be read (truncated file or corrupt header)"
+        )
+
+    if mono and data.shape[1] > 1:
+        # float64 accumulation: the mean of finite float32 samples near 3e38 is finite, their sum is not.
+        data = data.mean(axis=1, keepdims=True, dtype=np.float64).astype(np.float32)
+    if sample_rate is not None and file_rate != sample_rate:
+        data = _resample(data, file_rate, sample_rate, path)
+    # Checked on what is returned, after mix-down and resampling, either of which could overflow.
     finite = np.isfinite(data)
     if not finite.all():
         bad_frame = int(np.argmin(finite.all(axis=1)))
         raise AudioFileError(
-            f"{path}: {int(data.size - finite.sum())} non-finite (NaN or inf) samples, "
-            f"first at frame {start + bad_frame}"
+            f"{path}: {int(data.size - finite.sum())} non-finite (NaN or inf) samples in the decoded, "
+            f"mixed-down and resampled audio, first at frame {bad_frame}"
         )
 
-    if mono and data.shape[1] > 1:
-        data = data.mean(axis=1, keepdims=True)
-    if sample_rate is not None and file_rate != sample_rate:
-        data = _resample(data, file_rate, sample_rate, path)
     # (time, channels) -> (channels, time), the (..., time) layout used throughout the package.
     data = np.ascontiguousarray(data.T)
     tensor = torch.from_numpy(data)
@@ -337,11 +400,11 @@ class AudioFolderDataset(_AudioItemsDataset):
         _check_choice("on_error", on_error, ON_ERROR_VALUES)
         _check_choice("on_rate_mismatch", on_rate_mismatch, ON_RATE_MISMATCH_VALUES)
         if max_duration is not None and not (math.isfinite(max_duration) and max_duration > 0):
-            raise ValueError(
+            raise InvalidInputError(
                 f"max_duration must be None or a finite number of seconds > 0; got {max_duration!r}"
             )
         if isinstance(extensions, str) or not extensions:
-            raise ValueError(
+            raise InvalidInputError(
                 f"extensions must be a non-empty sequence of suffixes like '.wav'; got {extensions!r}"
             )
         suffixes = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
@@ -428,24 +491,25 @@ class ManifestDataset(_AudioItemsDataset):
         if classes is not None:
             classes = [str(c) for c in classes]
             if not classes or len(set(classes)) != len(classes):
-                raise ValueError(f"classes must be a non-empty list of distinct names; got {classes!r}")
+                raise InvalidInputError(f"classes must be a non-empty list of distinct names; got {classes!r}")
 
         manifest = Path(manifest)
         suffix = manifest.suffix.lower()
         if suffix not in MANIFEST_SUFFIXES:
-            raise ValueError(
+            raise InvalidInputError(
                 f"{manifest}: unsupported manifest type {suffix!r}; expected one of {list(MANIFEST_SUFFIXES)}"
             )
         if not manifest.is_file():
             raise AudioFileError(f"{manifest}: manifest file not found")
         try:
-            text = manifest.read_text(encoding="utf-8")
+            # utf-8-sig: spreadsheet programs start CSV exports with a byte-order mark.
+            text = manifest.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as exc:
             raise AudioFileError(f"{manifest}: cannot read manifest ({exc})") from exc
 
         rows = _read_csv(manifest, text) if suffix == ".csv" else _read_json_rows(manifest, text)
         if not rows:
-            raise ValueError(f"{manifest}: manifest lists no items")
+            raise AudioFileError(f"{manifest}: manifest lists no items")
 
         base = Path(root) if root is not None else manifest.parent
         label_ids, classes = _map_labels(manifest, rows, classes)
@@ -471,26 +535,26 @@ class _Row:
 
 def _parse_row(where: str, path: Any, label: Any, offset: Any, duration: Any) -> _Row:
     if not isinstance(path, str) or not path.strip():
-        raise ValueError(f"{where}: 'path' must be a non-empty string; got {path!r}")
+        raise AudioFileError(f"{where}: 'path' must be a non-empty string; got {path!r}")
     if isinstance(label, str):
         label = label.strip()
         if not label:
-            raise ValueError(f"{where}: 'label' is empty")
+            raise AudioFileError(f"{where}: 'label' is empty")
     elif isinstance(label, bool) or not isinstance(label, int):
-        raise ValueError(f"{where}: 'label' must be a class name or an int; got {label!r}")
+        raise AudioFileError(f"{where}: 'label' must be a class name or an int; got {label!r}")
 
     def seconds(name: str, value: Any, default: float | None) -> float | None:
         if value is None or (isinstance(value, str) and not value.strip()):
             return default
         if isinstance(value, bool):
-            raise ValueError(f"{where}: {name!r} must be a number of seconds; got {value!r}")
+            raise AudioFileError(f"{where}: {name!r} must be a number of seconds; got {value!r}")
         try:
             number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{where}: {name!r} must be a number of seconds; got {value!r}") from None
+        except (TypeError, ValueError, OverflowError):  # OverflowError: a JSON integer beyond float range
+            raise AudioFileError(f"{where}: {name!r} must be a number of seconds; got {value!r}") from None
         if not math.isfinite(number) or number < 0 or (name == "duration" and number == 0):
             bound = "> 0" if name == "duration" else ">= 0"
-            raise ValueError(f"{where}: {name!r} must be finite and {bound}; got {value!r}")
+            raise AudioFileError(f"{where}: {name!r} must be finite and {bound}; got {value!r}")
         return number
 
     offset_s = seconds("offset", offset, 0.0)
@@ -503,7 +567,7 @@ def _read_csv(manifest: Path, text: str) -> list[_Row]:
     columns = reader.fieldnames or []
     missing = [c for c in ("path", "label") if c not in columns]
     if missing:
-        raise ValueError(
+        raise AudioFileError(
             f"{manifest}, line 1: header lacks column(s) {missing}; expected path,label[,offset][,duration], "
             f"got {columns}"
         )
@@ -512,13 +576,13 @@ def _read_csv(manifest: Path, text: str) -> list[_Row]:
         for record in reader:
             where = f"{manifest}, line {reader.line_num}"
             if None in record:  # DictReader files surplus cells under the key None
-                raise ValueError(f"{where}: more cells than the {len(columns)} header columns")
+                raise AudioFileError(f"{where}: more cells than the {len(columns)} header columns")
             if any(record[c] is None for c in ("path", "label")):
-                raise ValueError(f"{where}: fewer cells than the header's columns {columns}")
+                raise AudioFileError(f"{where}: fewer cells than the header's columns {columns}")
             offset, duration = record.get("offset"), record.get("duration")
             rows.append(_parse_row(where, record["path"], record["label"], offset, duration))
     except csv.Error as exc:
-        raise ValueError(f"{manifest}, line {reader.line_num}: malformed CSV ({exc})") from None
+        raise AudioFileError(f"{manifest}, line {reader.line_num}: malformed CSV ({exc})") from None
     return rows
 
 
@@ -528,7 +592,7 @@ def _read_json_rows(manifest: Path, text: str) -> list[_Row]:
         try:
             array = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{manifest}, line {exc.lineno}: invalid JSON ({exc.msg})") from None
+            raise AudioFileError(f"{manifest}, line {exc.lineno}: invalid JSON ({exc.msg})") from None
         entries = [(f"{manifest}, entry {i}", obj) for i, obj in enumerate(array)]
     else:
         for lineno, line in enumerate(text.splitlines(), start=1):
@@ -538,16 +602,16 @@ def _read_json_rows(manifest: Path, text: str) -> list[_Row]:
             try:
                 entries.append((where, json.loads(line)))
             except json.JSONDecodeError as exc:
-                raise ValueError(f"{where}: invalid JSON ({exc.msg})") from None
+                raise AudioFileError(f"{where}: invalid JSON ({exc.msg})") from None
 
     rows = []
     for where, obj in entries:
         if not isinstance(obj, dict):
             kind = type(obj).__name__
-            raise ValueError(f"{where}: expected a JSON object with keys path, label; got {kind}")
+            raise AudioFileError(f"{where}: expected a JSON object with keys path, label; got {kind}")
         missing = [k for k in ("path", "label") if k not in obj]
         if missing:
-            raise ValueError(f"{where}: missing key(s) {missing}")
+            raise AudioFileError(f"{where}: missing key(s) {missing}")
         rows.append(_parse_row(where, obj["path"], obj["label"], obj.get("offset"), obj.get("duration")))
     return rows
 
@@ -571,7 +635,7 @@ def _map_labels(manifest: Path, rows: list[_Row], classes: list[str] | None) -> 
             classes = [str(k) for k in range(max(max(as_ints), 0) + 1)]
         for row, i in zip(rows, as_ints):
             if not 0 <= i < len(classes):
-                raise ValueError(
+                raise AudioFileError(
                     f"{row.where}: label {row.label!r} is out of range for {len(classes)} classes {classes}"
                 )
         return as_ints, classes
@@ -582,5 +646,5 @@ def _map_labels(manifest: Path, rows: list[_Row], classes: list[str] | None) -> 
     index = {name: k for k, name in enumerate(classes)}
     for row, name in zip(rows, names):
         if name not in index:
-            raise ValueError(f"{row.where}: label {name!r} is not one of the classes {classes}")
+            raise AudioFileError(f"{row.where}: label {name!r} is not one of the classes {classes}")
     return [index[name] for name in names], classes
