@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 import numbers
 
+import torch
+
 from .errors import InvalidInputError, InvalidTypeError
 
 
@@ -15,6 +17,31 @@ def positive_int(name: str, value) -> int:
     if value <= 0:
         raise InvalidInputError(f"{name} must be a positive int, got {value}")
     return int(value)
+
+
+# Size limits, checked before anything is allocated so that a typo costs an error message rather
+# than gigabytes: each is far above what audio features use (n_fft 400..8192, hops of 10 ms, 40..512
+# bands) and below where memory or the native ops' int64 arithmetic would give out.
+MAX_N_FFT = 2**24
+MAX_HOP = 2**31 - 1
+MAX_BANDS = 16384
+MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1e-3, 1e9
+
+
+def bounded_int(name: str, value, high: int) -> int:
+    """A positive int at most ``high``."""
+    value = positive_int(name, value)
+    if value > high:
+        raise InvalidInputError(f"{name} must be at most {high}, got {value}")
+    return value
+
+
+def bounded_float(name: str, value, low: float, high: float) -> float:
+    """A finite float in ``[low, high]``."""
+    value = finite_float(name, value)
+    if not low <= value <= high:
+        raise InvalidInputError(f"{name} must be in [{low:g}, {high:g}], got {value:g}")
+    return value
 
 
 def finite_float(name: str, value) -> float:
@@ -63,8 +90,29 @@ def check_type(name: str, value, expected: type):
 
 def call_native(op, *args, **kwargs):
     """Calls a native op, reporting the ValueError it raises for NaN/Inf input or impossible sizes
-    as the library's :class:`InvalidInputError` (the op's message names what is wrong)."""
+    as the library's :class:`InvalidInputError` (the op's message names what is wrong).
+
+    While compiling, the op is called as it is: its fake kernel raises nothing to translate, and the
+    compiled graph should not carry an exception handler around it.
+    """
+    if torch.compiler.is_compiling():
+        return op(*args, **kwargs)
     try:
         return op(*args, **kwargs)
     except ValueError as error:
         raise InvalidInputError(str(error)) from None
+
+
+def check_unread_samples_finite(signal: torch.Tensor, n_fft: int, hop_length: int, center: bool) -> None:
+    """Refuses NaN/Inf in samples that no frame reads, which the native kernel never sees: a signal
+    is either clean or refused, whatever the framing."""
+    from .ops._frames import unread_samples
+
+    if torch.compiler.is_compiling():
+        return
+    unread = unread_samples(signal.shape[-1], n_fft, hop_length, center)
+    if unread is not None and not bool(torch.isfinite(signal[..., unread]).all()):
+        raise InvalidInputError(
+            "the signal contains NaN or Inf samples (in samples no frame reads); clean it, e.g. with "
+            "torch.nan_to_num, before computing"
+        )

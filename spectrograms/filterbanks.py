@@ -74,10 +74,18 @@ class Filterbank:
         return torch.from_numpy(self.matrix).to(dtype)
 
 
+def _mel_scale(scale) -> MelScale:
+    try:
+        return MelScale(scale)
+    except ValueError:
+        allowed = ", ".join(repr(member.value) for member in MelScale)
+        raise InvalidInputError(f"scale must be one of {allowed}; got {scale!r}") from None
+
+
 def hz_to_mel(frequencies, scale: MelScale = MelScale.slaney) -> np.ndarray:
     """Hz to mel on the HTK or Slaney scale (as ``librosa.hz_to_mel``)."""
     f = np.asarray(frequencies, dtype=np.float64)
-    if MelScale(scale) is MelScale.htk:
+    if _mel_scale(scale) is MelScale.htk:
         return 2595.0 * np.log10(1.0 + f / 700.0)
     f_sp, min_log_hz = 200.0 / 3, 1000.0
     min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
@@ -90,7 +98,7 @@ def hz_to_mel(frequencies, scale: MelScale = MelScale.slaney) -> np.ndarray:
 def mel_to_hz(mels, scale: MelScale = MelScale.slaney) -> np.ndarray:
     """Mel to Hz on the HTK or Slaney scale (as ``librosa.mel_to_hz``)."""
     m = np.asarray(mels, dtype=np.float64)
-    if MelScale(scale) is MelScale.htk:
+    if _mel_scale(scale) is MelScale.htk:
         return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
     f_sp, min_log_hz = 200.0 / 3, 1000.0
     min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
@@ -212,7 +220,13 @@ PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"
 
 
 def chroma_labels(n_chroma: int) -> tuple[str, ...]:
-    """Row labels of a chromagram: ``PITCH_CLASSES`` for 12 bins; with more, ``"C"``, ``"C+1/2"``, ..."""
+    """Row labels of a chromagram: ``PITCH_CLASSES`` for 12 bins; with more, ``"C"``, ``"C+1/2"``, ...
+
+    Raises:
+        InvalidInputError: ``n_chroma`` is not a positive multiple of 12.
+    """
+    if isinstance(n_chroma, bool) or not isinstance(n_chroma, int) or n_chroma <= 0 or n_chroma % 12:
+        raise InvalidInputError(f"n_chroma must be a positive multiple of 12, got {n_chroma!r}")
     per_class = n_chroma // 12
     return tuple(name if j == 0 else f"{name}+{j}/{per_class}" for name in PITCH_CLASSES for j in range(per_class))
 
@@ -234,6 +248,8 @@ def chroma_filterbank(params: SpectrogramParams, chroma: ChromaParams) -> Filter
         pitch classes in octave 4 (C4 = 261.6 Hz at ``tuning=0``).
     """
     n_chroma, n_fft, sample_rate = chroma.n_chroma, params.stft.n_fft, params.sample_rate
+    if n_fft < 2:
+        raise InvalidInputError(f"a chromagram needs n_fft >= 2 (at least one bin above DC), got n_fft={n_fft}")
     f_max = chroma.resolved_f_max(sample_rate)
     # Over all n_fft bins, as librosa does, so the widths of the bins kept match its values.
     frequencies = np.arange(1, n_fft) * sample_rate / n_fft

@@ -62,9 +62,9 @@ def as_tensor(values, name: str, *, allow_complex: bool = False) -> torch.Tensor
             array = array.copy(order="C")
         tensor = torch.from_numpy(array)
     else:
-        raise InvalidTypeError(
-            f"{name} must be a NumPy array, a torch tensor or a list of numbers, got {type(values).__name__}"
-        )
+        kind = type(values).__name__
+        hint = " (a sparse matrix: call .toarray() first)" if hasattr(values, "toarray") else ""
+        raise InvalidTypeError(f"{name} must be a NumPy array, a torch tensor or a list of numbers, got {kind}{hint}")
     if tensor.dtype == torch.bool:
         raise InvalidTypeError(f"{name} must contain numbers, got dtype torch.bool")
     if tensor.dtype.is_complex and not allow_complex:
@@ -82,6 +82,8 @@ def _numeric_array(values, name: str) -> np.ndarray:
         raise InvalidTypeError(f"{name} must contain numbers, got booleans")
     if array.dtype.kind not in "fiuc":
         raise InvalidTypeError(f"{name} must contain numbers, got dtype {array.dtype}")
+    if array.dtype.kind == "f" and array.dtype.itemsize > 8 or array.dtype.kind == "c" and array.dtype.itemsize > 16:
+        raise InvalidTypeError(f"{name} has dtype {array.dtype}, which torch cannot hold: convert it to float64 first")
     if isinstance(values, (list, tuple)):  # Python numbers are doubles
         return array.astype(np.complex128 if array.dtype.kind == "c" else np.float64)
     return array.astype(array.dtype.newbyteorder("="), copy=False)

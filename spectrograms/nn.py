@@ -31,7 +31,16 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import ops
-from ._validate import check_type, finite_float, non_negative_float, one_of, positive_int, positive_float
+from ._validate import (
+    call_native,
+    check_type,
+    check_unread_samples_finite,
+    finite_float,
+    non_negative_float,
+    one_of,
+    positive_float,
+    positive_int,
+)
 from .errors import InvalidInputError, InvalidTypeError
 from .filterbanks import Filterbank, chroma_filterbank, dct_matrix
 from .params import (
@@ -206,16 +215,17 @@ class _SpectralTransform(nn.Module):
             ``(..., n_bins, n_frames)`` in the input's dtype (complex for ``power=None``).
         """
         signal = _compute_dtype(waveform)
+        check_unread_samples_finite(signal, self.n_fft, self.hop_length, self.center)
         window = self.window.to(signal.dtype)
         if self.power is None:
-            return ops.stft(signal, window, n_fft=self.n_fft, hop_length=self.hop_length, center=self.center,
-                            pad_mode=self.pad_mode)
+            return call_native(ops.stft, signal, window, n_fft=self.n_fft, hop_length=self.hop_length,
+                               center=self.center, pad_mode=self.pad_mode)
         filterbank = None
         if self.fb_crow is not None:
             filterbank = (self.fb_crow, self.fb_col, self.fb_val.to(signal.dtype))
-        out = ops.spectrogram(signal, window, n_fft=self.n_fft, hop_length=self.hop_length, center=self.center,
-                              pad_mode=self.pad_mode, power=self.power, filterbank=filterbank,
-                              floor_db=self.floor_db)
+        out = call_native(ops.spectrogram, signal, window, n_fft=self.n_fft, hop_length=self.hop_length,
+                          center=self.center, pad_mode=self.pad_mode, power=self.power, filterbank=filterbank,
+                          floor_db=self.floor_db)
         return out.to(waveform.dtype)
 
     def extra_repr(self) -> str:
@@ -436,6 +446,9 @@ class AmplitudeToDB(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x_db = self.multiplier * torch.log10(x.clamp(min=self.amin))
         if self.top_db is not None:
+            if x.dim() < 2:
+                raise InvalidInputError(
+                    f"top_db needs a spectrogram of shape (..., bins, frames), got shape {tuple(x.shape)}")
             x_db = torch.maximum(x_db, x_db.amax(dim=(-2, -1), keepdim=True) - self.top_db)
         return x_db
 
@@ -525,6 +538,9 @@ class _AxisMasking(nn.Module):
             for the whole batch, or one per item and channel with ``iid_masks``). In eval mode the input
             is returned unchanged.
         """
+        if specgram.dim() < 2:
+            raise InvalidInputError(f"{type(self).__name__} needs a spectrogram of shape (..., bins, frames), "
+                                    f"got shape {tuple(specgram.shape)}")
         if not self.training:
             return specgram
         size = specgram.shape[self.axis]

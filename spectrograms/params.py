@@ -12,7 +12,20 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from ._validate import finite_float, non_negative_float, one_of, positive_float, positive_int
+from ._validate import (
+    MAX_BANDS,
+    MAX_HOP,
+    MAX_N_FFT,
+    MAX_SAMPLE_RATE,
+    MIN_SAMPLE_RATE,
+    bounded_float,
+    bounded_int,
+    finite_float,
+    non_negative_float,
+    one_of,
+    positive_float,
+    positive_int,
+)
 from .errors import InvalidInputError, InvalidTypeError
 from .ops._frames import n_frames as frame_count
 
@@ -57,8 +70,11 @@ class WindowType:
 
     @classmethod
     def kaiser(cls, beta: float) -> WindowType:
-        """Periodic Kaiser window with shape parameter ``beta >= 0`` (as ``torch.kaiser_window``)."""
-        return cls("kaiser", non_negative_float("beta", beta))
+        """Periodic Kaiser window with shape parameter ``0 <= beta <= 700`` (as ``torch.kaiser_window``).
+
+        I0(beta) overflows float64 just above 700, which would make every coefficient NaN.
+        """
+        return cls("kaiser", bounded_float("beta", beta, 0.0, MAX_KAISER_BETA))
 
     @classmethod
     def gaussian(cls, std: float) -> WindowType:
@@ -69,6 +85,8 @@ class WindowType:
     def custom(cls, coefficients, normalize: str | None = None) -> WindowType:
         """A window given by its coefficients (any 1-D real sequence; its length must equal n_fft)."""
         one_of("normalize", normalize, cls._NORMALIZATIONS)
+        if np.iscomplexobj(coefficients):
+            raise InvalidTypeError("coefficients must be real numbers; got complex values (pass .real or abs())")
         try:
             values = np.asarray(coefficients, dtype=np.float64)
         except (TypeError, ValueError):
@@ -84,6 +102,8 @@ class WindowType:
         elif normalize == "peak":
             values = values / _nonzero("peak", np.abs(values).max())
         elif normalize == "energy":
+            # Scaled by the peak first: squaring coefficients near 1e200 would overflow to inf.
+            values = values / _nonzero("peak", np.abs(values).max())
             values = values / _nonzero("energy", math.sqrt((values**2).sum()))
         return cls("custom", custom=tuple(values.tolist()))
 
@@ -180,8 +200,8 @@ class StftParams:
     pad_mode: str = "constant"
 
     def __post_init__(self):
-        object.__setattr__(self, "n_fft", positive_int("n_fft", self.n_fft))
-        object.__setattr__(self, "hop_size", positive_int("hop_size", self.hop_size))
+        object.__setattr__(self, "n_fft", bounded_int("n_fft", self.n_fft, MAX_N_FFT))
+        object.__setattr__(self, "hop_size", bounded_int("hop_size", self.hop_size, MAX_HOP))
         object.__setattr__(self, "window", _as_window(self.window))
         if not isinstance(self.centre, bool):
             raise InvalidTypeError(f"centre must be a bool, got {self.centre!r}")
@@ -232,12 +252,12 @@ class SpectrogramParams:
     def __post_init__(self):
         if not isinstance(self.stft, StftParams):
             raise InvalidTypeError(f"stft must be a StftParams, got {type(self.stft).__name__}")
-        object.__setattr__(self, "sample_rate", positive_float("sample_rate", self.sample_rate))
+        object.__setattr__(self, "sample_rate", _sample_rate(self.sample_rate))
 
     @classmethod
     def speech_default(cls, sample_rate: float) -> SpectrogramParams:
         """32 ms Hann frames every 10 ms at 16 kHz (n_fft 512, hop 160), scaled to ``sample_rate``."""
-        sample_rate = positive_float("sample_rate", sample_rate)
+        sample_rate = _sample_rate(sample_rate)
         n_fft = 1 << max(4, math.ceil(math.log2(0.032 * sample_rate)))
         return cls(StftParams(n_fft, max(1, round(0.010 * sample_rate))), sample_rate)
 
@@ -272,7 +292,12 @@ class LogParams:
     floor_db: float = -80.0
 
     def __post_init__(self):
-        object.__setattr__(self, "floor_db", finite_float("floor_db", self.floor_db))
+        floor_db = finite_float("floor_db", self.floor_db)
+        if floor_db > MAX_FLOOR_DB:
+            raise InvalidInputError(
+                f"floor_db must be at most {MAX_FLOOR_DB} dB (float32's largest power is 385.3 dB), got {floor_db}"
+            )
+        object.__setattr__(self, "floor_db", floor_db)
 
 
 class MelNorm(str, enum.Enum):
@@ -291,6 +316,16 @@ class MelScale(str, enum.Enum):
 
     slaney = "slaney"
     htk = "htk"
+
+
+MAX_KAISER_BETA = 700.0
+MAX_FLOOR_DB = 385.0
+MIN_LIFTER = 1e-6
+
+
+def _sample_rate(value) -> float:
+    # Outside this range the axes (bin * rate / n_fft, frame * hop / rate) stop being finite numbers.
+    return bounded_float("sample_rate", value, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE)
 
 
 def _as_enum(enum_type, name: str, value):
@@ -351,7 +386,7 @@ class MelParams(_FrequencyRange):
     scale: MelScale = MelScale.slaney
 
     def __post_init__(self):
-        object.__setattr__(self, "n_mels", positive_int("n_mels", self.n_mels))
+        object.__setattr__(self, "n_mels", bounded_int("n_mels", self.n_mels, MAX_BANDS))
         _check_f_range(self)
         object.__setattr__(self, "norm", _as_enum(MelNorm, "norm", MelNorm.none if self.norm is None else self.norm))
         object.__setattr__(self, "scale", _as_enum(MelScale, "scale", self.scale))
@@ -373,7 +408,7 @@ class ErbParams(_FrequencyRange):
     f_max: float | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "n_filters", positive_int("n_filters", self.n_filters))
+        object.__setattr__(self, "n_filters", bounded_int("n_filters", self.n_filters, MAX_BANDS))
         _check_f_range(self)
 
 
@@ -393,7 +428,7 @@ class LogHzParams(_FrequencyRange):
     f_max: float | None = None
 
     def __post_init__(self):
-        object.__setattr__(self, "n_bins", positive_int("n_bins", self.n_bins))
+        object.__setattr__(self, "n_bins", bounded_int("n_bins", self.n_bins, MAX_BANDS))
         _check_f_range(self, f_min_positive=True)
 
 
@@ -423,7 +458,7 @@ class ChromaParams(_FrequencyRange):
     NORMS: ClassVar[tuple] = ("max", "l1", "l2", None)
 
     def __post_init__(self):
-        n_chroma = positive_int("n_chroma", self.n_chroma)
+        n_chroma = bounded_int("n_chroma", self.n_chroma, MAX_BANDS)
         if n_chroma % 12:
             raise InvalidInputError(f"n_chroma must be a positive multiple of 12, got {n_chroma}")
         object.__setattr__(self, "n_chroma", n_chroma)
@@ -458,8 +493,11 @@ class MfccParams:
     lifter: float = 0.0
 
     def __post_init__(self):
-        object.__setattr__(self, "n_mfcc", positive_int("n_mfcc", self.n_mfcc))
-        object.__setattr__(self, "lifter", non_negative_float("lifter", self.lifter))
+        object.__setattr__(self, "n_mfcc", bounded_int("n_mfcc", self.n_mfcc, MAX_BANDS))
+        lifter = non_negative_float("lifter", self.lifter)
+        if 0 < lifter < MIN_LIFTER:  # sin(pi k / lifter) of a subnormal lifter is NaN
+            raise InvalidInputError(f"lifter must be 0 (none) or at least {MIN_LIFTER}, got {lifter}")
+        object.__setattr__(self, "lifter", lifter)
 
     @classmethod
     def speech_standard(cls) -> MfccParams:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from . import ops
-from ._validate import call_native, check_type
+from ._validate import call_native, check_type, check_unread_samples_finite
 from .errors import InvalidInputError, InvalidTypeError
 from .filterbanks import (
     Filterbank,
@@ -110,7 +110,9 @@ class SpectrogramPlan:
 
     def apply(self, signal: torch.Tensor) -> torch.Tensor:
         """The spectrogram of a float tensor of shape ``(..., time)`` as a tensor ``(..., n_bins, n_frames)``."""
-        self.params.stft.n_frames(signal.shape[-1])  # clear errors for empty and too-short signals
+        stft = self.params.stft
+        stft.n_frames(signal.shape[-1])  # clear errors for empty and too-short signals
+        check_unread_samples_finite(signal, stft.n_fft, stft.hop_size, stft.centre)
         return call_native(ops.spectrogram, signal, **self._kwargs_for(signal))
 
     def _kwargs_for(self, signal: torch.Tensor) -> dict:

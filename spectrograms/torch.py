@@ -236,6 +236,8 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.
         raise InvalidInputError(f"lengths must have shape (batch,), got {tuple(lengths.shape)}")
     if max_len is None:
         max_len = int(lengths.max()) if lengths.numel() else 0
+    elif isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 0:
+        raise InvalidInputError(f"max_len must be None or an int >= 0, got {max_len!r}")
     return torch.arange(max_len, device=lengths.device) < lengths[:, None]
 
 
