@@ -1,0 +1,556 @@
+"""Kaldi's fbank, MFCC and spectrogram features with ``torchaudio.compliance.kaldi``'s signatures,
+defaults, shapes ``(frames, bins)`` and values, plus batched forms.
+
+Every step runs on all frames of all items at once: frames are a strided view of the (reflected, for
+``snip_edges=False``) signal, then dither, DC removal, energy, pre-emphasis, window, FFT, mel filters,
+log and mean subtraction are each one tensor operation. Works on any device torch runs on and is
+differentiable (except through ``dither``'s noise).
+
+Two departures, both toward Kaldi itself: bad options raise :class:`~spectrograms.errors.InvalidInputError`
+naming the option (torchaudio asserts), and a mel filter that no FFT bin falls into is an error
+(Kaldi's ``MelBanks`` refuses it; torchaudio silently returns ``log(eps)`` for that bin).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import torch
+
+from ..errors import InvalidInputError, InvalidTypeError
+from ..filterbanks import dct_matrix
+
+__all__ = [
+    "fbank",
+    "mfcc",
+    "spectrogram",
+    "fbank_batch",
+    "mfcc_batch",
+    "spectrogram_batch",
+    "get_mel_banks",
+    "mel_scale",
+    "inverse_mel_scale",
+    "WINDOW_TYPES",
+]
+
+WINDOW_TYPES = ("hamming", "hanning", "povey", "rectangular", "blackman")
+# Kaldi floors spectra and energies at float's machine epsilon whatever the precision of the data.
+_EPSILON = torch.finfo(torch.float32).eps
+
+
+def mel_scale(frequency):
+    """Kaldi's mel scale ``1127 ln(1 + f / 700)`` (tensor or float)."""
+    if isinstance(frequency, torch.Tensor):
+        return 1127.0 * torch.log1p(frequency / 700.0)
+    return 1127.0 * math.log1p(frequency / 700.0)
+
+
+def inverse_mel_scale(mel):
+    """Inverse of :func:`mel_scale`: ``700 (exp(m / 1127) - 1)``."""
+    if isinstance(mel, torch.Tensor):
+        return 700.0 * torch.expm1(mel / 1127.0)
+    return 700.0 * math.expm1(mel / 1127.0)
+
+
+# --- Options --------------------------------------------------------------------------------------
+
+
+def _number(name, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
+        raise InvalidTypeError(f"{name} must be a finite real number, got {type(value).__name__} {value!r}")
+    return float(value)
+
+
+def _integer(name, value, minimum) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidTypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    if value < minimum:
+        raise InvalidInputError(f"{name} must be an int >= {minimum}, got {value}")
+    return int(value)
+
+
+def _framing(sample_frequency, frame_shift, frame_length, round_to_power_of_two, preemphasis_coefficient,
+             window_type):
+    """Checks the framing options; returns ``(shift, size, padded_size)`` in samples."""
+    sample_frequency = _number("sample_frequency", sample_frequency)
+    if sample_frequency <= 0:
+        raise InvalidInputError(f"sample_frequency must be > 0 Hz, got {sample_frequency}")
+    shift = int(sample_frequency * _number("frame_shift", frame_shift) * 0.001)
+    size = int(sample_frequency * _number("frame_length", frame_length) * 0.001)
+    if shift <= 0:
+        raise InvalidInputError(f"frame_shift={frame_shift} ms is shorter than one sample at {sample_frequency} Hz; "
+                                f"it must be at least {1000.0 / sample_frequency:g} ms")
+    if size < 2:
+        raise InvalidInputError(f"frame_length={frame_length} ms gives {size} samples at {sample_frequency} Hz; "
+                                f"a frame needs at least 2 samples ({2000.0 / sample_frequency:g} ms)")
+    padded = 1 << (size - 1).bit_length() if round_to_power_of_two else size
+    if padded % 2:
+        raise InvalidInputError(f"frame_length={frame_length} ms gives an odd FFT size {padded}; use "
+                                "round_to_power_of_two=True or a frame_length of an even number of samples")
+    coefficient = _number("preemphasis_coefficient", preemphasis_coefficient)
+    if not 0.0 <= coefficient <= 1.0:
+        raise InvalidInputError(f"preemphasis_coefficient must be in [0, 1], got {coefficient}")
+    if window_type not in WINDOW_TYPES:
+        raise InvalidInputError(f"window_type must be one of {', '.join(WINDOW_TYPES)}; got {window_type!r}")
+    return shift, size, padded
+
+
+def _window(window_type: str, size: int, blackman_coeff: float, dtype, device) -> torch.Tensor:
+    """Kaldi's symmetric frame windows, built in the signal's dtype with torch's window functions.
+
+    Building them in the working precision (not in float64 and rounded) keeps float32 frames bitwise
+    equal to torchaudio's: a bin far below its frame's energy is ill-conditioned in float32 (its log
+    moves by ~1e-3 for a 1-ulp change of the window), and torchaudio is the reference.
+    """
+    if window_type == "rectangular":
+        return torch.ones(size, dtype=dtype, device=device)
+    if window_type == "blackman":
+        phase = (2.0 * math.pi / (size - 1)) * torch.arange(size, dtype=dtype, device=device)
+        return blackman_coeff - 0.5 * torch.cos(phase) + (0.5 - blackman_coeff) * torch.cos(2.0 * phase)
+    if window_type == "hamming":
+        return torch.hamming_window(size, periodic=False, alpha=0.54, beta=0.46, dtype=dtype, device=device)
+    window = torch.hann_window(size, periodic=False, dtype=dtype, device=device)
+    # Dan Povey's window: a Hann raised to 0.85, so it falls to zero less steeply at the edges.
+    return window.pow(0.85) if window_type == "povey" else window
+
+
+def _warp_frequency(freq, vtln_low, vtln_high, low_freq, high_freq, warp):
+    """Kaldi's piecewise-linear VTLN warp of frequencies (Hz): linear by ``1 / warp`` between the
+    inflection points, with the two outer pieces bent so ``low_freq`` and ``high_freq`` stay put."""
+    lower = vtln_low * max(1.0, warp)
+    upper = vtln_high * min(1.0, warp)
+    scale = 1.0 / warp
+    scale_left = (scale * lower - low_freq) / (lower - low_freq)
+    scale_right = (high_freq - scale * upper) / (high_freq - upper)
+    warped = torch.where(freq < lower, low_freq + scale_left * (freq - low_freq),
+                         torch.where(freq < upper, scale * freq, high_freq + scale_right * (freq - high_freq)))
+    return torch.where((freq < low_freq) | (freq > high_freq), freq, warped)
+
+
+def get_mel_banks(num_bins: int, window_length_padded: int, sample_freq: float, low_freq: float,
+                  high_freq: float, vtln_low: float, vtln_high: float, vtln_warp_factor: float,
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Kaldi's triangular mel filters (equal width in Kaldi's mel scale), optionally VTLN-warped.
+
+    Returns:
+        ``(banks, centre_frequencies)``: float64 shapes ``(num_bins, window_length_padded // 2)`` (no
+        Nyquist column, as torchaudio) and ``(num_bins,)`` in Hz.
+
+    Raises:
+        InvalidInputError: fewer than 4 bins, cut-offs outside ``[0, nyquist]`` or crossed, VTLN points
+            outside ``(low_freq, high_freq)``, or a filter no FFT bin falls into (too many bins).
+    """
+    num_bins = _integer("num_mel_bins", num_bins, 4)
+    nyquist = 0.5 * sample_freq
+    low_freq, high_freq = _number("low_freq", low_freq), _number("high_freq", high_freq)
+    vtln_low, vtln_high = _number("vtln_low", vtln_low), _number("vtln_high", vtln_high)
+    vtln_warp_factor = _number("vtln_warp", vtln_warp_factor)
+    if high_freq <= 0.0:
+        high_freq += nyquist  # zero or negative: an offset from Nyquist
+    if not (0.0 <= low_freq < nyquist and 0.0 < high_freq <= nyquist and low_freq < high_freq):
+        raise InvalidInputError(f"low_freq={low_freq} and high_freq={high_freq} (after offsetting a value <= 0 "
+                                f"from Nyquist) must satisfy 0 <= low_freq < high_freq <= nyquist={nyquist}")
+    if vtln_high < 0.0:
+        vtln_high += nyquist
+    if vtln_warp_factor <= 0.0:
+        raise InvalidInputError(f"vtln_warp must be > 0, got {vtln_warp_factor}")
+    if vtln_warp_factor != 1.0 and not (low_freq < vtln_low < high_freq and 0.0 < vtln_high < high_freq
+                                        and vtln_low < vtln_high):
+        raise InvalidInputError(f"vtln_low={vtln_low} and vtln_high={vtln_high} (after offsetting a negative value "
+                                f"from Nyquist) must satisfy low_freq={low_freq} < vtln_low < vtln_high < "
+                                f"high_freq={high_freq}")
+    mel_low, mel_high = mel_scale(low_freq), mel_scale(high_freq)
+    step = (mel_high - mel_low) / (num_bins + 1)
+    points = mel_low + step * torch.arange(num_bins + 2, dtype=torch.float64)
+    if vtln_warp_factor != 1.0:
+        points = mel_scale(_warp_frequency(inverse_mel_scale(points), vtln_low, vtln_high, low_freq, high_freq,
+                                           vtln_warp_factor))
+    left, centre, right = points[:-2, None], points[1:-1, None], points[2:, None]
+    bin_mels = mel_scale(sample_freq / window_length_padded
+                         * torch.arange(window_length_padded // 2, dtype=torch.float64))[None, :]
+    rising = (bin_mels - left) / (centre - left)
+    falling = (right - bin_mels) / (right - centre)
+    if vtln_warp_factor == 1.0:
+        banks = torch.minimum(rising, falling).clamp(min=0.0)
+    else:  # warping can reorder the three points, so pick each side by where the bin lies
+        banks = torch.where((bin_mels > left) & (bin_mels <= centre), rising,
+                            torch.where((bin_mels > centre) & (bin_mels < right), falling, 0.0))
+    empty = torch.nonzero(banks.amax(dim=1) <= 0).flatten()
+    if empty.numel():
+        raise InvalidInputError(f"num_mel_bins={num_bins} is too many for a {window_length_padded}-point FFT "
+                                f"between {low_freq} and {high_freq} Hz: mel bin {int(empty[0])} holds no FFT bin "
+                                "(use fewer bins or a longer frame_length)")
+    return banks, inverse_mel_scale(points[1:-1])
+
+
+# --- Framing and the shared front half ------------------------------------------------------------
+
+
+def _as_batch(waveforms, lengths, name="waveforms"):
+    if not isinstance(waveforms, torch.Tensor):
+        raise InvalidTypeError(f"{name} must be a torch.Tensor, got {type(waveforms).__name__}")
+    if waveforms.dtype not in (torch.float32, torch.float64):
+        raise InvalidTypeError(f"{name} must be float32 or float64, got {waveforms.dtype}")
+    if waveforms.dim() != 2:
+        raise InvalidInputError(f"{name} must have shape (batch, time), got {tuple(waveforms.shape)}")
+    if lengths is None:
+        lengths = torch.full((waveforms.shape[0],), waveforms.shape[1], dtype=torch.long)
+    else:
+        lengths = torch.as_tensor(lengths)
+        if lengths.dtype.is_floating_point or lengths.dtype.is_complex or lengths.dtype == torch.bool:
+            raise InvalidTypeError(f"lengths must hold integers, got {lengths.dtype}")
+        lengths = lengths.to(torch.long).flatten()
+        if lengths.numel() != waveforms.shape[0]:
+            raise InvalidInputError(f"lengths has {lengths.numel()} entries for a batch of {waveforms.shape[0]}")
+        if lengths.numel() and (int(lengths.min()) < 0 or int(lengths.max()) > waveforms.shape[1]):
+            raise InvalidInputError(f"lengths must lie in [0, {waveforms.shape[1]}] (the time axis), got "
+                                    f"{lengths.tolist()}")
+    return waveforms, lengths.to(waveforms.device)
+
+
+def _select_channel(waveform, channel):
+    """torchaudio's convention: ``(channels, time)`` and a channel index (negative means 0); a 1-D
+    signal is taken as one channel."""
+    if not isinstance(waveform, torch.Tensor):
+        raise InvalidTypeError(f"waveform must be a torch.Tensor, got {type(waveform).__name__}")
+    if waveform.dim() == 1:
+        waveform = waveform[None]
+    if waveform.dim() != 2:
+        raise InvalidInputError(f"waveform must have shape (channels, time) or (time,), got {tuple(waveform.shape)}")
+    channel = max(_integer("channel", channel, -(2**62)), 0)
+    if channel >= waveform.shape[0]:
+        raise InvalidInputError(f"channel={channel} is out of range for a waveform of {waveform.shape[0]} channels")
+    return waveform[channel:channel + 1]
+
+
+def _frames(signal, lengths, size, shift, snip_edges, min_samples):
+    """All frames of all items: ``(batch, frames, size)`` and the per-item frame counts.
+
+    ``snip_edges`` keeps only frames that fit; otherwise there are ``round(length / shift)`` frames
+    over the item reflected at both ends (the first and last samples repeated, as Kaldi does), built by
+    gathering each item's own reflected index map once.
+    """
+    too_short = lengths < size
+    if bool(too_short.any()):
+        item = int(torch.nonzero(too_short).flatten()[0])
+        raise InvalidInputError(f"item {item} has {int(lengths[item])} samples, fewer than one frame of {size} "
+                                "samples (frame_length); pad it or use a shorter frame_length")
+    if snip_edges:
+        counts = 1 + (lengths - size) // shift
+    else:
+        counts = (lengths + shift // 2) // shift
+    counts = torch.where(lengths < min_samples, 0, counts)
+    n_frames = int(counts.max()) if counts.numel() else 0
+    span = (n_frames - 1) * shift + size if n_frames else size
+    if snip_edges:
+        source = signal[:, :span]
+    else:
+        pad = size // 2 - shift // 2
+        position = torch.arange(span, device=signal.device)[None, :] - pad
+        last = lengths[:, None]
+        index = torch.where(position < 0, -position - 1, torch.where(position >= last, 2 * last - 1 - position,
+                                                                     position))
+        source = signal.gather(1, index.clamp(min=0).minimum((last - 1).clamp(min=0)))
+    if source.shape[1] < span:  # no frames at all but a width to unfold
+        source = torch.nn.functional.pad(source, (0, span - source.shape[1]))
+    return source.unfold(-1, size, shift)[:, :n_frames], counts
+
+
+def _log_energy(frames, energy_floor):
+    energy = frames.square().sum(-1).clamp(min=_EPSILON).log()
+    return energy.clamp(min=math.log(energy_floor)) if energy_floor != 0.0 else energy
+
+
+def _windowed(signal, lengths, *, blackman_coeff, dither, energy_floor, frame_length, frame_shift, min_duration,
+              preemphasis_coefficient, raw_energy, remove_dc_offset, round_to_power_of_two, sample_frequency,
+              snip_edges, window_type, generator):
+    """Frames, dithers, removes DC, measures energy, pre-emphasises and windows every frame at once.
+
+    Returns ``(frames (batch, frames, padded), log_energy (batch, frames), counts, padded)``.
+    """
+    shift, size, padded = _framing(sample_frequency, frame_shift, frame_length, round_to_power_of_two,
+                                   preemphasis_coefficient, window_type)
+    dither = _number("dither", dither)
+    energy_floor = _number("energy_floor", energy_floor)
+    if energy_floor < 0:
+        raise InvalidInputError(f"energy_floor must be >= 0 (0 for no floor), got {energy_floor}")
+    min_samples = _number("min_duration", min_duration) * float(sample_frequency)
+    frames, counts = _frames(signal, lengths, size, shift, snip_edges, min_samples)
+    if dither != 0.0:
+        frames = frames + dither * torch.randn(frames.shape, generator=generator, dtype=frames.dtype,
+                                               device=frames.device)
+    if remove_dc_offset:
+        frames = frames - frames.mean(-1, keepdim=True)
+    if raw_energy:
+        energy = _log_energy(frames, energy_floor)
+    if preemphasis_coefficient != 0.0:
+        # Kaldi's per-frame pre-emphasis: the first sample is its own predecessor.
+        previous = torch.cat((frames[..., :1], frames[..., :-1]), dim=-1)
+        frames = frames - float(preemphasis_coefficient) * previous
+    frames = frames * _window(window_type, size, float(blackman_coeff), frames.dtype, frames.device)
+    if not raw_energy:
+        energy = _log_energy(frames, energy_floor)
+    return frames, energy, counts, padded
+
+
+def _finish(features, counts, subtract_mean):
+    """Zeroes the padding frames and, for ``subtract_mean``, removes each item's mean over its own frames."""
+    valid = (torch.arange(features.shape[1], device=features.device)[None, :] < counts[:, None])[..., None]
+    features = features * valid
+    if subtract_mean:
+        mean = features.sum(1, keepdim=True) / counts.clamp(min=1)[:, None, None].to(features.dtype)
+        features = (features - mean) * valid
+    return features
+
+
+def _power_spectrum(frames, padded):
+    spectrum = torch.fft.rfft(frames, n=padded)
+    return spectrum.real.square() + spectrum.imag.square()
+
+
+# --- Batched forms: (batch, time) + lengths -> (batch, frames, bins) + frame counts ----------------
+
+_FRAME_OPTIONS = dict(blackman_coeff=0.42, dither=0.0, energy_floor=1.0, frame_length=25.0, frame_shift=10.0,
+                      min_duration=0.0, preemphasis_coefficient=0.97, raw_energy=True, remove_dc_offset=True,
+                      round_to_power_of_two=True, sample_frequency=16000.0, snip_edges=True, window_type="povey")
+_SPECTROGRAM_OPTIONS = dict(_FRAME_OPTIONS, subtract_mean=False)
+_FBANK_OPTIONS = dict(_SPECTROGRAM_OPTIONS, high_freq=0.0, htk_compat=False, low_freq=20.0, num_mel_bins=23,
+                      use_energy=False, use_log_fbank=True, use_power=True, vtln_high=-500.0, vtln_low=100.0,
+                      vtln_warp=1.0)
+_MFCC_OPTIONS = dict(_FBANK_OPTIONS, cepstral_lifter=22.0, num_ceps=13)
+for _name in ("use_log_fbank", "use_power"):
+    del _MFCC_OPTIONS[_name]
+
+
+def _options(function_name, defaults, given):
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise InvalidTypeError(f"{function_name} got unknown option(s) {', '.join(unknown)}; "
+                               f"it takes {', '.join(sorted(defaults))}")
+    return {**defaults, **given}
+
+
+def _frame_option_subset(options):
+    return {name: options[name] for name in _FRAME_OPTIONS}
+
+
+def spectrogram_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch.Generator | None = None,
+                      **options) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`spectrogram` over a batch in one pass.
+
+    Args:
+        waveforms: float32/float64, shape ``(batch, time)``; item ``i`` is ``waveforms[i, :lengths[i]]``.
+        lengths: per-item sample counts, shape ``(batch,)``; default all ``time``.
+        generator: torch random generator for ``dither``.
+        **options: :func:`spectrogram`'s keywords except ``channel`` (same defaults).
+
+    Returns:
+        ``(features, frame_lengths)``: shape ``(batch, frames, padded_window // 2 + 1)`` (frames past an
+        item's own count are 0) and ``(batch,)`` int64; ``features[i, :frame_lengths[i]]`` equals
+        ``spectrogram(waveforms[i:i+1, :lengths[i]], **options)``.
+    """
+    options = _options("spectrogram_batch", _SPECTROGRAM_OPTIONS, options)
+    signal, lengths = _as_batch(waveforms, lengths)
+    frames, energy, counts, padded = _windowed(signal, lengths, generator=generator,
+                                               **_frame_option_subset(options))
+    features = _power_spectrum(frames, padded).clamp(min=_EPSILON).log()
+    features = torch.cat((energy[..., None], features[..., 1:]), dim=-1)  # Kaldi puts log energy in bin 0
+    return _finish(features, counts, options["subtract_mean"]), counts
+
+
+def _log_mel(signal, lengths, generator, options, use_power, use_log_fbank):
+    """The fbank pipeline without energy columns or mean subtraction: ``(log_mel, energy, counts)``."""
+    frames, energy, counts, padded = _windowed(signal, lengths, generator=generator,
+                                               **_frame_option_subset(options))
+    banks, _ = get_mel_banks(options["num_mel_bins"], padded, float(options["sample_frequency"]),
+                             options["low_freq"], options["high_freq"], options["vtln_low"], options["vtln_high"],
+                             options["vtln_warp"])
+    spectrum = _power_spectrum(frames, padded)[..., :-1]  # the Nyquist bin has no weight in Kaldi's banks
+    if not use_power:
+        spectrum = spectrum.sqrt()
+    mel = spectrum @ banks.to(dtype=signal.dtype, device=signal.device).T
+    if use_log_fbank:
+        mel = mel.clamp(min=_EPSILON).log()
+    return mel, energy, counts
+
+
+def fbank_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch.Generator | None = None,
+                **options) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`fbank` over a batch in one pass.
+
+    Args:
+        waveforms: float32/float64, shape ``(batch, time)``; item ``i`` is ``waveforms[i, :lengths[i]]``.
+        lengths: per-item sample counts, shape ``(batch,)``; default all ``time``.
+        generator: torch random generator for ``dither``.
+        **options: :func:`fbank`'s keywords except ``channel`` (same defaults).
+
+    Returns:
+        ``(features, frame_lengths)``: shape ``(batch, frames, num_mel_bins + use_energy)`` (frames past
+        an item's own count are 0) and ``(batch,)`` int64; ``features[i, :frame_lengths[i]]`` equals
+        ``fbank(waveforms[i:i+1, :lengths[i]], **options)``.
+    """
+    options = _options("fbank_batch", _FBANK_OPTIONS, options)
+    signal, lengths = _as_batch(waveforms, lengths)
+    mel, energy, counts = _log_mel(signal, lengths, generator, options, options["use_power"],
+                                   options["use_log_fbank"])
+    if options["use_energy"]:
+        parts = (mel, energy[..., None]) if options["htk_compat"] else (energy[..., None], mel)
+        mel = torch.cat(parts, dim=-1)
+    return _finish(mel, counts, options["subtract_mean"]), counts
+
+
+def mfcc_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch.Generator | None = None,
+               **options) -> tuple[torch.Tensor, torch.Tensor]:
+    """:func:`mfcc` over a batch in one pass.
+
+    Args:
+        waveforms: float32/float64, shape ``(batch, time)``; item ``i`` is ``waveforms[i, :lengths[i]]``.
+        lengths: per-item sample counts, shape ``(batch,)``; default all ``time``.
+        generator: torch random generator for ``dither``.
+        **options: :func:`mfcc`'s keywords except ``channel`` (same defaults).
+
+    Returns:
+        ``(features, frame_lengths)``: shape ``(batch, frames, num_ceps)`` (frames past an item's own
+        count are 0) and ``(batch,)`` int64.
+    """
+    options = _options("mfcc_batch", _MFCC_OPTIONS, options)
+    num_ceps = _integer("num_ceps", options["num_ceps"], 1)
+    num_mel_bins = _integer("num_mel_bins", options["num_mel_bins"], 4)
+    if num_ceps > num_mel_bins:
+        raise InvalidInputError(f"num_ceps={num_ceps} must be at most num_mel_bins={num_mel_bins}")
+    signal, lengths = _as_batch(waveforms, lengths)
+    mel, energy, counts = _log_mel(signal, lengths, generator, options, True, True)
+    basis = dct_matrix(num_ceps, num_mel_bins, torch.float64)  # orthonormal; row 0 is sqrt(1 / num_mel_bins)
+    lifter = _number("cepstral_lifter", options["cepstral_lifter"])
+    if lifter != 0.0:
+        basis = basis * (1.0 + 0.5 * lifter * torch.sin(math.pi * torch.arange(num_ceps, dtype=torch.float64)
+                                                         / lifter))[:, None]
+    cepstra = mel @ basis.to(dtype=signal.dtype, device=signal.device).T
+    if options["use_energy"]:
+        cepstra = torch.cat((energy[..., None], cepstra[..., 1:]), dim=-1)
+    if options["htk_compat"]:
+        # HTK puts C0 (or the energy) last; without energy, C0 loses the DCT's sqrt(1/2) row scale.
+        c0 = cepstra[..., :1] if options["use_energy"] else cepstra[..., :1] * math.sqrt(2.0)
+        cepstra = torch.cat((cepstra[..., 1:], c0), dim=-1)
+    return _finish(cepstra, counts, options["subtract_mean"]), counts
+
+
+# --- torchaudio.compliance.kaldi's functions --------------------------------------------------------
+
+
+def _single(batch_function, waveform, channel, generator, options):
+    signal = _select_channel(waveform, channel)
+    if signal.dtype not in (torch.float32, torch.float64):
+        raise InvalidTypeError(f"waveform must be float32 or float64, got {signal.dtype}")
+    _framing(options["sample_frequency"], options["frame_shift"], options["frame_length"],
+             options["round_to_power_of_two"], options["preemphasis_coefficient"], options["window_type"])
+    if signal.shape[1] < _number("min_duration", options["min_duration"]) * options["sample_frequency"]:
+        return signal.new_empty(0)  # torchaudio's answer for a segment shorter than min_duration
+    features, _ = batch_function(signal, generator=generator, **options)
+    return features[0]
+
+
+def spectrogram(waveform: torch.Tensor, blackman_coeff: float = 0.42, channel: int = -1, dither: float = 0.0,
+                energy_floor: float = 1.0, frame_length: float = 25.0, frame_shift: float = 10.0,
+                min_duration: float = 0.0, preemphasis_coefficient: float = 0.97, raw_energy: bool = True,
+                remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
+                sample_frequency: float = 16000.0, snip_edges: bool = True, subtract_mean: bool = False,
+                window_type: str = "povey", *, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Kaldi's log power spectrogram (``compute-spectrogram-feats``), as ``torchaudio.compliance.kaldi``.
+
+    Args:
+        waveform: float32/float64, shape ``(channels, time)`` (or ``(time,)``).
+        channel: channel to use; negative means 0.
+        generator: torch random generator for ``dither`` (an addition to torchaudio's signature).
+        Other arguments: as torchaudio and Kaldi (frame lengths in ms, frequencies in Hz).
+
+    Returns:
+        Shape ``(frames, padded_window // 2 + 1)``; column 0 holds the frame's log energy. An empty
+        tensor when the signal is shorter than ``min_duration`` seconds.
+
+    Raises:
+        InvalidInputError: an option out of range (the message names it) or a signal shorter than a frame.
+        InvalidTypeError: a non-tensor or non-float signal.
+    """
+    options = dict(blackman_coeff=blackman_coeff, dither=dither, energy_floor=energy_floor,
+                   frame_length=frame_length, frame_shift=frame_shift, min_duration=min_duration,
+                   preemphasis_coefficient=preemphasis_coefficient, raw_energy=raw_energy,
+                   remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+                   sample_frequency=sample_frequency, snip_edges=snip_edges, subtract_mean=subtract_mean,
+                   window_type=window_type)
+    return _single(spectrogram_batch, waveform, channel, generator, options)
+
+
+def fbank(waveform: torch.Tensor, blackman_coeff: float = 0.42, channel: int = -1, dither: float = 0.0,
+          energy_floor: float = 1.0, frame_length: float = 25.0, frame_shift: float = 10.0, high_freq: float = 0.0,
+          htk_compat: bool = False, low_freq: float = 20.0, min_duration: float = 0.0, num_mel_bins: int = 23,
+          preemphasis_coefficient: float = 0.97, raw_energy: bool = True, remove_dc_offset: bool = True,
+          round_to_power_of_two: bool = True, sample_frequency: float = 16000.0, snip_edges: bool = True,
+          subtract_mean: bool = False, use_energy: bool = False, use_log_fbank: bool = True, use_power: bool = True,
+          vtln_high: float = -500.0, vtln_low: float = 100.0, vtln_warp: float = 1.0, window_type: str = "povey",
+          *, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Kaldi's log mel filterbank energies (``compute-fbank-feats``), as ``torchaudio.compliance.kaldi``.
+
+    Args:
+        waveform: float32/float64, shape ``(channels, time)`` (or ``(time,)``).
+        channel: channel to use; negative means 0.
+        generator: torch random generator for ``dither`` (an addition to torchaudio's signature).
+        Other arguments: as torchaudio and Kaldi (frame lengths in ms, frequencies in Hz; ``high_freq``
+            and ``vtln_high`` <= 0 / < 0 are offsets from Nyquist).
+
+    Returns:
+        Shape ``(frames, num_mel_bins + use_energy)`` (energy first, or last with ``htk_compat``). An
+        empty tensor when the signal is shorter than ``min_duration`` seconds.
+
+    Raises:
+        InvalidInputError: an option out of range (the message names it), a signal shorter than a frame,
+            or more mel bins than the FFT resolves.
+        InvalidTypeError: a non-tensor or non-float signal.
+    """
+    options = dict(blackman_coeff=blackman_coeff, dither=dither, energy_floor=energy_floor,
+                   frame_length=frame_length, frame_shift=frame_shift, high_freq=high_freq, htk_compat=htk_compat,
+                   low_freq=low_freq, min_duration=min_duration, num_mel_bins=num_mel_bins,
+                   preemphasis_coefficient=preemphasis_coefficient, raw_energy=raw_energy,
+                   remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+                   sample_frequency=sample_frequency, snip_edges=snip_edges, subtract_mean=subtract_mean,
+                   use_energy=use_energy, use_log_fbank=use_log_fbank, use_power=use_power, vtln_high=vtln_high,
+                   vtln_low=vtln_low, vtln_warp=vtln_warp, window_type=window_type)
+    return _single(fbank_batch, waveform, channel, generator, options)
+
+
+def mfcc(waveform: torch.Tensor, blackman_coeff: float = 0.42, cepstral_lifter: float = 22.0, channel: int = -1,
+         dither: float = 0.0, energy_floor: float = 1.0, frame_length: float = 25.0, frame_shift: float = 10.0,
+         high_freq: float = 0.0, htk_compat: bool = False, low_freq: float = 20.0, num_ceps: int = 13,
+         min_duration: float = 0.0, num_mel_bins: int = 23, preemphasis_coefficient: float = 0.97,
+         raw_energy: bool = True, remove_dc_offset: bool = True, round_to_power_of_two: bool = True,
+         sample_frequency: float = 16000.0, snip_edges: bool = True, subtract_mean: bool = False,
+         use_energy: bool = False, vtln_high: float = -500.0, vtln_low: float = 100.0, vtln_warp: float = 1.0,
+         window_type: str = "povey", *, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Kaldi's MFCCs (``compute-mfcc-feats``), as ``torchaudio.compliance.kaldi``.
+
+    Args:
+        waveform: float32/float64, shape ``(channels, time)`` (or ``(time,)``).
+        channel: channel to use; negative means 0.
+        generator: torch random generator for ``dither`` (an addition to torchaudio's signature).
+        Other arguments: as torchaudio and Kaldi.
+
+    Returns:
+        Shape ``(frames, num_ceps)`` (C0 or energy first; last with ``htk_compat``). An empty tensor when
+        the signal is shorter than ``min_duration`` seconds.
+
+    Raises:
+        InvalidInputError: an option out of range (the message names it), ``num_ceps > num_mel_bins``,
+            or a signal shorter than a frame.
+        InvalidTypeError: a non-tensor or non-float signal.
+    """
+    options = dict(blackman_coeff=blackman_coeff, cepstral_lifter=cepstral_lifter, dither=dither,
+                   energy_floor=energy_floor, frame_length=frame_length, frame_shift=frame_shift,
+                   high_freq=high_freq, htk_compat=htk_compat, low_freq=low_freq, num_ceps=num_ceps,
+                   min_duration=min_duration, num_mel_bins=num_mel_bins,
+                   preemphasis_coefficient=preemphasis_coefficient, raw_energy=raw_energy,
+                   remove_dc_offset=remove_dc_offset, round_to_power_of_two=round_to_power_of_two,
+                   sample_frequency=sample_frequency, snip_edges=snip_edges, subtract_mean=subtract_mean,
+                   use_energy=use_energy, vtln_high=vtln_high, vtln_low=vtln_low, vtln_warp=vtln_warp,
+                   window_type=window_type)
+    return _single(mfcc_batch, waveform, channel, generator, options)
