@@ -279,6 +279,9 @@ class SpectrogramDataModule(pl.LightningDataModule):
             with ``processes`` the trainer's devices on this machine (DDP). Torch's own default, every
             core in every process, oversubscribes the CPU as soon as workers or DDP processes run next
             to it, and on a 2-core machine that makes each training step about 3x slower.
+        precomputed: a folder written by ``spectrograms extract`` (see :mod:`spectrograms.extract`):
+            features are read from its shards instead of computed (same padded batches, lengths and
+            labels); ``root`` is then ignored and ``features`` must equal the folder's. None (default).
 
     Attributes:
         classes: class names; a label indexes this list.
@@ -301,6 +304,7 @@ class SpectrogramDataModule(pl.LightningDataModule):
         on_error: Literal["skip", "raise"] = "skip",
         seed: int = 0,
         num_threads: int | None = None,
+        precomputed: str | None = None,
     ):
         super().__init__()
         if batch_size < 1:
@@ -320,13 +324,29 @@ class SpectrogramDataModule(pl.LightningDataModule):
         self.on_error = on_error
         self.seed = seed
         self.num_threads = num_threads
+        self.precomputed = precomputed
         self.collate = SpectrogramCollate(features)
+        if precomputed is not None:
+            from .precomputed import PrecomputedCollate
+
+            self.collate = PrecomputedCollate(features)
         self.splits: dict[str, Dataset] = {}
 
     @functools.cached_property
     def dataset(self) -> Dataset:
         """The whole data set before splitting (created on first use; folders are only listed)."""
         rate = self.features.sample_rate
+        if self.precomputed is not None:
+            from ..errors import InvalidInputError
+            from .precomputed import PrecomputedFeatureDataset
+
+            dataset = PrecomputedFeatureDataset(self.precomputed)
+            if dataset.features != self.features:
+                raise InvalidInputError(
+                    f"precomputed={self.precomputed!r} holds {dataset.features}, but features is "
+                    f"{self.features}; set features to the folder's config (its config.json)"
+                )
+            return dataset
         if self.root is None:
             return SyntheticAudioDataset(n_items=self.n_items, sample_rate=rate, seed=self.seed)
         root = Path(self.root)
