@@ -1,17 +1,74 @@
-"""Command line: ``spectrograms bench [...]`` or ``python -m spectrograms bench [...]``."""
+"""Command line: ``spectrograms <command> [...]`` or ``python -m spectrograms <command> [...]``.
+
+Commands: ``demo`` (train the audio classification recipe on synthetic sounds), ``bench`` (the
+benchmark), ``info`` (versions, threads, CPU). ``--help`` and ``--version`` exit 0.
+"""
 
 import sys
 
+COMMANDS = {
+    "demo": ("spectrograms.demo", "train the audio classifier recipe on built-in synthetic sounds"),
+    "bench": ("spectrograms.bench", "time mel dB spectrograms against the FFT floor and installed peers"),
+    "info": (None, "versions, the torch the extension was built against, threads and CPU features"),
+}
+
+USAGE = "usage: spectrograms [--help] [--version] {" + ",".join(COMMANDS) + "} [options]"
+
+
+def _help() -> str:
+    lines = [USAGE, "", "commands:"]
+    lines += [f"  {name:<7} {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += ["", "`spectrograms <command> --help` shows a command's options."]
+    return "\n".join(lines)
+
+
+def info() -> int:
+    """Prints the versions, the extension's build, the threads and the CPU's vector extensions."""
+    import platform
+
+    import torch
+
+    import spectrograms
+    from spectrograms import _C
+
+    flags = set()
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            flags = set(next(line for line in cpuinfo if line.startswith("flags")).split(":", 1)[1].split())
+    except (OSError, StopIteration):
+        pass
+    vector = [name for name in ("sse4_2", "avx", "avx2", "fma", "avx512f") if name in flags]
+    print(f"spectrograms  {spectrograms.__version__} ({spectrograms.__file__.rsplit('/', 1)[0]})")
+    print(f"torch         {torch.__version__} (extension built against {_C.TORCH_VERSION})")
+    print(f"python        {platform.python_version()} on {platform.machine()}")
+    print(f"threads       {torch.get_num_threads()} intra-op (torch.set_num_threads)")
+    print(f"cpu           {platform.processor() or platform.machine()}; vector: {' '.join(vector) or 'unknown'}")
+    print(f"cuda          {torch.cuda.is_available()}")
+    return 0
+
 
 def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    commands = {"bench": "spectrograms.bench", "demo": "spectrograms.demo"}
-    if not argv or argv[0] not in commands:
-        print("usage: spectrograms {bench,demo} [options]   (spectrograms bench --help for the benchmark's)")
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv or argv[0] in ("-h", "--help", "help"):
+        print(_help())
+        return 0 if argv else 2
+    if argv[0] in ("-V", "--version"):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"spectrograms {version('spectrograms')}")
+        except PackageNotFoundError:  # a source tree on sys.path, not installed
+            print("spectrograms (not installed)")
+        return 0
+    if argv[0] not in COMMANDS:
+        print(f"{USAGE}\nspectrograms: error: unknown command {argv[0]!r}; choose from {', '.join(COMMANDS)}",
+              file=sys.stderr)
         return 2
+    if argv[0] == "info":
+        return info()
     import importlib
 
-    return importlib.import_module(commands[argv[0]]).main(argv[1:]) or 0
+    return importlib.import_module(COMMANDS[argv[0]][0]).main(argv[1:]) or 0
 
 
 if __name__ == "__main__":

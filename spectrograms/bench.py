@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import hashlib
+import importlib.util
 import json
 import os
 import platform
@@ -142,6 +143,35 @@ def librosa_fn(workload: Workload, x: torch.Tensor):
     return run
 
 
+_MISSING: set[str] = set()
+
+
+def _note_missing(package: str) -> None:
+    if package not in _MISSING:
+        _MISSING.add(package)
+        print(f"note: {package} is not installed, its column is skipped "
+              "(pip install 'spectrograms[bench]' installs the peers)", file=sys.stderr)
+
+
+class _NoProgressBar:
+    """Stands in for tqdm's bar when tqdm is not installed."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def set_postfix_str(self, message):
+        pass
+
+    def update(self, n=1):
+        pass
+
+
 def measure(workload: Workload, quick: bool, peers: bool, progress) -> Row:
     x = workload.signal(quick)
     big = x.numel() > 2_000_000
@@ -165,6 +195,9 @@ def measure(workload: Workload, quick: bool, peers: bool, progress) -> Row:
     row.seconds = {label: statistics.median(times) for label, times in samples.items()}
     if peers and not workload.per_clip:
         for label, make in [("torchaudio", torchaudio_fn), ("librosa", librosa_fn)]:
+            if importlib.util.find_spec(label) is None:  # a plain install has no peers: skip, say so once
+                _note_missing(label)
+                continue
             progress(f"{workload.name}: {label}")
             with threads(1):
                 # librosa is slow on long signals: fewer repeats keep the run short; medians barely move.
@@ -280,7 +313,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only these workloads (repeatable)")
     args = parser.parse_args(argv)
 
-    from tqdm.auto import tqdm
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        tqdm = _NoProgressBar
 
     selected = [w for w in WORKLOADS if not args.workload or w.name in args.workload]
     rows = []

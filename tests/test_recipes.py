@@ -20,7 +20,7 @@ import soundfile as sf
 import torch
 
 from recipes import jax_classification
-from recipes.audio_classification import (
+from spectrograms.recipes.audio_classification import (
     AudioClassifier,
     cli_main,
     masked_max,
@@ -110,9 +110,17 @@ def test_lightning_configs_smoke_run(config, tmp_path):
         assert cli.datamodule.classes == ["chirp_down", "noise_burst"]
 
 
-def test_audio_folder_config_without_root_fails_with_the_placeholder_path(tmp_path):
-    with pytest.raises(Exception, match="PATH/TO/AUDIO_FOLDER"):
+def test_audio_folder_config_without_root_stops_at_parsing(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
         cli_main(["fit", "--config", str(CONFIGS / "audio_folder.yaml"), *TINY, *_outputs(tmp_path)])
+    assert stopped.value.code == 2 and "required: root" in capsys.readouterr().err
+
+
+def test_the_package_ships_the_same_configs_as_the_checkout():
+    from spectrograms.recipes import CONFIGS as PACKAGED
+
+    assert {p.name: p.read_text() for p in PACKAGED.glob("*.yaml")} == {
+        p.name: p.read_text() for p in CONFIGS.glob("*.yaml")}
 
 
 def test_fit_saves_the_best_checkpoint_then_test_and_predict_from_it(tmp_path):
@@ -121,9 +129,11 @@ def test_fit_saves_the_best_checkpoint_then_test_and_predict_from_it(tmp_path):
                     "--trainer.max_epochs", "2", "--trainer.limit_train_batches", "2",
                     "--trainer.log_every_n_steps", "1",
                     *_outputs(tmp_path)])
-    checkpoint = Path(fit.trainer.checkpoint_callback.best_model_path)
-    assert checkpoint.is_file() and "val_acc=" in checkpoint.name
-    assert fit.trainer.checkpoint_callback.monitor == "val_acc" and fit.model.hparams.n_bins == 24
+    callback = fit.trainer.checkpoint_callback
+    checkpoint = Path(callback.best_model_path)
+    assert checkpoint.is_file() and "val_loss=" in checkpoint.name
+    assert (checkpoint.parent / "last.ckpt").is_file()
+    assert callback.monitor == "val_loss" and callback.mode == "min" and fit.model.hparams.n_bins == 24
     with open(Path(fit.trainer.log_dir) / "metrics.csv") as file:
         columns = next(csv.reader(file))
     assert {"train_loss_step", "train_loss_epoch", "train_acc", "val_loss", "val_acc"} <= set(columns)
@@ -139,7 +149,11 @@ def test_fit_saves_the_best_checkpoint_then_test_and_predict_from_it(tmp_path):
     assert len(rows) == len(predicted.datamodule.splits["test"]) == 8
     classes = set(predicted.datamodule.classes)
     assert all(row["label"] in classes and row["prediction"] in classes for row in rows)
-    assert all(1 / 8 <= float(row["confidence"]) <= 1 for row in rows)
+    assert all(1 / 8 <= float(row["probability"]) <= 1 for row in rows)
+    assert [row["path"] for row in rows] == [f"synthetic:{i}" for i in predicted.datamodule.splits["test"].indices]
+    top = [entry.split(":") for entry in rows[0]["top_k"].split(";")]
+    assert len(top) == 3 and top[0] == [rows[0]["prediction"], rows[0]["probability"]]
+    assert float(top[0][1]) >= float(top[1][1]) >= float(top[2][1])
 
 
 def test_lightning_recipe_learns_a_batch(tmp_path):
