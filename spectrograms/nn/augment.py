@@ -1,0 +1,156 @@
+"""Layers applied to features: SpecAugment masking, utterance normalisation and deltas."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .._validate import (
+    finite_float,
+    one_of,
+    positive_float,
+)
+from ..errors import InvalidInputError
+from ..torch import lengths_to_mask
+
+
+class _AxisMasking(nn.Module):
+    """SpecAugment masking of one band of rows (frequency) or columns (time), as torchaudio's."""
+
+    def __init__(self, name: str, mask_param: int, axis: int, iid_masks: bool, p: float, mask_value: float):
+        super().__init__()
+        if isinstance(mask_param, bool) or not isinstance(mask_param, int) or mask_param < 0:
+            raise InvalidInputError(f"{name} must be a non-negative int, got {mask_param!r}")
+        p = finite_float("p", p)
+        if not 0.0 <= p <= 1.0:
+            raise InvalidInputError(f"p must be in [0, 1], got {p}")
+        self.mask_param, self.axis, self.iid_masks, self.p, self.mask_value = mask_param, axis, iid_masks, p, mask_value
+
+    def forward(self, specgram: torch.Tensor) -> torch.Tensor:
+        """Masks one random band.
+
+        Args:
+            specgram: ``(..., bins, frames)``.
+
+        Returns:
+            The same shape; a random band of width ``[0, mask_param)`` set to ``mask_value`` (one band
+            for the whole batch, or one per item and channel with ``iid_masks``). In eval mode the input
+            is returned unchanged.
+        """
+        if specgram.dim() < 2:
+            raise InvalidInputError(f"{type(self).__name__} needs a spectrogram of shape (..., bins, frames), "
+                                    f"got shape {tuple(specgram.shape)}")
+        if not self.training:
+            return specgram
+        size = specgram.shape[self.axis]
+        mask_param = self.mask_param if self.p == 1.0 else min(self.mask_param, int(size * self.p))
+        if mask_param < 1:
+            return specgram
+        # Per item and channel with iid_masks, else one band for all; drawn on the device (no sync).
+        lead = tuple(specgram.shape[:-2]) if self.iid_masks else ()
+        width = torch.rand(lead, device=specgram.device) * mask_param
+        start = torch.rand(lead, device=specgram.device) * (size - width)
+        start, end = start.long()[..., None], (start.long() + width.long())[..., None]
+        positions = torch.arange(size, device=specgram.device)
+        mask = (positions >= start) & (positions < end)  # (*lead, size)
+        mask = mask[..., :, None] if self.axis == -2 else mask[..., None, :]
+        return specgram.masked_fill(mask, self.mask_value)
+
+    def extra_repr(self) -> str:
+        return f"mask_param={self.mask_param}, iid_masks={self.iid_masks}, p={self.p}, mask_value={self.mask_value}"
+
+
+class FrequencyMasking(_AxisMasking):
+    """SpecAugment frequency masking: a random band of ``[0, freq_mask_param)`` rows set to ``mask_value``.
+
+    As ``torchaudio.transforms.FrequencyMasking``, but active only in training mode (identity after
+    ``model.eval()``, so it can stay in an inference pipeline). ``mask_value`` defaults to 0; for dB
+    features use the floor (e.g. -80). Input and output ``(..., bins, frames)``.
+    """
+
+    def __init__(self, freq_mask_param: int, iid_masks: bool = False, mask_value: float = 0.0):
+        super().__init__("freq_mask_param", freq_mask_param, -2, iid_masks, 1.0, mask_value)
+
+
+class TimeMasking(_AxisMasking):
+    """SpecAugment time masking: a random run of ``[0, time_mask_param)`` frames set to ``mask_value``,
+    at most the fraction ``p`` of the frames.
+
+    As ``torchaudio.transforms.TimeMasking``, but active only in training mode. Input and output
+    ``(..., bins, frames)``.
+    """
+
+    def __init__(self, time_mask_param: int, iid_masks: bool = False, p: float = 1.0, mask_value: float = 0.0):
+        super().__init__("time_mask_param", time_mask_param, -1, iid_masks, p, mask_value)
+
+
+class UtteranceNorm(nn.Module):
+    """Per-utterance mean and variance normalisation (CMVN) of each bin over the valid frames.
+
+    Args:
+        normalize_variance: also divide by the standard deviation (default True); False only
+            subtracts the mean.
+        eps: added to the variance (default 1e-5).
+
+    Call as ``norm(x)`` or ``norm(x, lengths)``: ``x`` is ``(batch, [channels,] bins, frames)``,
+    ``lengths`` the int frame counts ``(batch,)`` of a padded batch (e.g. from the feature layer's
+    ``frame_lengths``). With lengths the statistics use only each item's own frames, and the padded
+    frames of the output are 0.
+    """
+
+    def __init__(self, normalize_variance: bool = True, eps: float = 1e-5):
+        super().__init__()
+        self.normalize_variance, self.eps = bool(normalize_variance), positive_float("eps", eps)
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        if lengths is None:
+            mean = x.mean(dim=-1, keepdim=True)
+            centred = x - mean
+            if not self.normalize_variance:
+                return centred
+            return centred * torch.rsqrt(centred.square().mean(dim=-1, keepdim=True) + self.eps)
+        if x.dim() < 3 or lengths.shape != x.shape[:1]:
+            raise InvalidInputError(
+                f"lengths must have shape (batch,) = ({x.shape[0]},) for input (batch, ..., bins, frames), "
+                f"got lengths {tuple(lengths.shape)} for input {tuple(x.shape)}"
+            )
+        broadcast = (x.shape[0],) + (1,) * (x.dim() - 2)
+        mask = lengths_to_mask(lengths, x.shape[-1]).reshape(*broadcast, x.shape[-1]).to(x.dtype)
+        count = lengths.reshape(broadcast + (1,)).clamp(min=1).to(x.dtype)
+        mean = (x * mask).sum(dim=-1, keepdim=True) / count
+        centred = (x - mean) * mask
+        if not self.normalize_variance:
+            return centred
+        return centred * torch.rsqrt(centred.square().sum(dim=-1, keepdim=True) / count + self.eps)
+
+    def extra_repr(self) -> str:
+        return f"normalize_variance={self.normalize_variance}, eps={self.eps}"
+
+
+class ComputeDeltas(nn.Module):
+    """Delta (time-derivative) coefficients along the frames axis, as ``torchaudio.transforms.ComputeDeltas``.
+
+    ``d_t = sum_{n=1..N} n (c_{t+n} - c_{t-n}) / (2 sum n^2)`` with ``N = (win_length - 1) // 2``, the
+    edges padded by ``mode`` (``"replicate"`` default). Input and output ``(..., bins, frames)``; apply
+    twice for delta-deltas.
+    """
+
+    def __init__(self, win_length: int = 5, mode: str = "replicate"):
+        super().__init__()
+        if isinstance(win_length, bool) or not isinstance(win_length, int) or win_length < 3:
+            raise InvalidInputError(f"win_length must be an int >= 3, got {win_length!r}")
+        self.win_length, self.mode = win_length, one_of("mode", mode, ("replicate", "reflect", "circular", "constant"))
+        n = (win_length - 1) // 2
+        kernel = torch.arange(-n, n + 1, dtype=torch.float32) / (n * (n + 1) * (2 * n + 1) / 3)
+        # Derived from win_length, so not part of the state_dict; a buffer so that .to(device) moves it.
+        self.register_buffer("kernel", kernel.reshape(1, 1, -1), persistent=False)
+
+    def forward(self, specgram: torch.Tensor) -> torch.Tensor:
+        n = (self.win_length - 1) // 2
+        flat = specgram.reshape(-1, 1, specgram.shape[-1])
+        padded = F.pad(flat, (n, n), mode=self.mode)
+        return F.conv1d(padded, self.kernel.to(specgram.dtype)).reshape(specgram.shape)
+
+    def extra_repr(self) -> str:
+        return f"win_length={self.win_length}, mode={self.mode!r}"

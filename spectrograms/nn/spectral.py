@@ -1,0 +1,302 @@
+"""Spectral feature layers: linear, mel, ERB and log-Hz spectrograms, chroma, dB and MFCC."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .._validate import (
+    non_negative_float,
+    one_of,
+)
+from ..errors import InvalidInputError, InvalidTypeError
+from ..filterbanks import chroma_filterbank, dct_matrix
+from ..params import (
+    ChromaParams,
+    ErbParams,
+    LogHzParams,
+    LogParams,
+    MelParams,
+    MfccParams,
+    SpectrogramParams,
+)
+from ..planner import MfccPlan, band_filterbank, normalize_frames
+from ._common import (
+    _STFT_KEYWORDS,
+    _check_db,
+    _check_power,
+    _objects_or_keywords,
+    _SpectralTransform,
+    _stft_keywords,
+)
+
+
+class Spectrogram(_SpectralTransform):
+    """Linear-frequency spectrogram, ``(..., time) -> (..., n_fft // 2 + 1, n_frames)``.
+
+    ``Spectrogram(params)`` with a :class:`~spectrograms.SpectrogramParams`, or torchaudio's keywords.
+
+    Args:
+        params: framing, window and sample rate (seed form).
+        db_params: if given, the output is in dB with this floor (power: ``10 log10``, magnitude:
+            ``20 log10``), fused into the same pass.
+        n_fft: FFT size (default 400).
+        win_length: window length, at most ``n_fft`` (default ``n_fft``; shorter windows are
+            zero-padded to ``n_fft`` on both sides, as ``torch.stft`` does).
+        hop_length: default ``win_length // 2``.
+        window_fn: window function ``window_fn(win_length, **wkwargs)`` (default ``torch.hann_window``).
+        wkwargs: keyword arguments of ``window_fn``.
+        power: 2.0 for power (default), 1.0 for magnitude, None for the complex STFT.
+        normalized: False (default); True or ``"window"`` divides by the window's L2 norm,
+            ``"frame_length"`` by ``sqrt(n_fft)``.
+        center: centre frames on ``t * hop_length`` (default True).
+        pad_mode: ``"reflect"`` (default, as torchaudio) or ``"constant"``.
+        sample_rate: gives the frequency axis its units (default 16000).
+    """
+
+    def __init__(self, params: SpectrogramParams | None = None, db_params: LogParams | None = None, *,
+                 n_fft: int = 400, win_length: int | None = None, hop_length: int | None = None,
+                 window_fn=torch.hann_window, wkwargs: dict | None = None, power: float | None = 2.0,
+                 normalized: bool | str = False, center: bool = True, pad_mode: str = "reflect",
+                 sample_rate: float = 16000.0):
+        arguments = locals()
+        _objects_or_keywords(Spectrogram.__init__, arguments, _STFT_KEYWORDS, {"params": (params, SpectrogramParams)})
+        if params is None:
+            params = _stft_keywords(arguments)
+        power = _check_power(power, allow_complex=True)
+        if power is None and db_params is not None:
+            raise InvalidInputError("db_params needs power 1.0 or 2.0; the complex STFT (power=None) has no dB form")
+        super().__init__(params, None, power, _check_db(db_params))
+
+
+class _BandSpectrogram(_SpectralTransform):
+    """A spectrogram through the filterbank of ``band_params`` (see :func:`spectrograms.planner.band_filterbank`)."""
+
+    def __init__(self, params, band_params, db_params, power, band_type):
+        power, floor_db = _check_power(power), _check_db(db_params)
+        super().__init__(params, band_filterbank(params, band_params, band_type), power, floor_db)
+        self.band_params = band_params
+
+
+class MelSpectrogram(_BandSpectrogram):
+    """Mel spectrogram, ``(..., time) -> (..., n_mels, n_frames)``.
+
+    ``MelSpectrogram(params, mel_params[, db_params])`` with the seed's parameter objects, or
+    torchaudio's keywords (``MelSpectrogram(sample_rate=16000, n_fft=512, hop_length=256, n_mels=128)``;
+    defaults as ``torchaudio.transforms.MelSpectrogram``: n_fft 400, hop ``win_length // 2``, 128 mels
+    on the HTK scale without normalisation, reflect padding). The filterbank is a CSR buffer, applied
+    inside the fused native pass.
+
+    Args:
+        params, mel_params: seed form (:class:`~spectrograms.SpectrogramParams`,
+            :class:`~spectrograms.MelParams`).
+        db_params: if given, output in dB with this floor, fused into the same pass. (Or follow the
+            layer with :class:`AmplitudeToDB`.)
+        sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized, center, pad_mode:
+            as :class:`Spectrogram` (sample_rate default 16000).
+        f_min, f_max: frequency range in Hz (default 0 to Nyquist).
+        n_mels: number of mel bands (default 128).
+        power: 2.0 (power, default) or 1.0 (magnitude).
+        norm: None (default) or ``"slaney"`` (area-normalised filters).
+        mel_scale: ``"htk"`` (default) or ``"slaney"``.
+    """
+
+    def __init__(self, params: SpectrogramParams | None = None, mel_params: MelParams | None = None,
+                 db_params: LogParams | None = None, *, sample_rate: float = 16000.0, n_fft: int = 400,
+                 win_length: int | None = None, hop_length: int | None = None, f_min: float = 0.0,
+                 f_max: float | None = None, n_mels: int = 128, window_fn=torch.hann_window,
+                 power: float = 2.0, normalized: bool | str = False, wkwargs: dict | None = None,
+                 center: bool = True, pad_mode: str = "reflect", norm: str | None = None, mel_scale: str = "htk"):
+        arguments = locals()
+        _objects_or_keywords(MelSpectrogram.__init__, arguments,
+                             (*_STFT_KEYWORDS, "f_min", "f_max", "n_mels", "norm", "mel_scale"),
+                             {"params": (params, SpectrogramParams), "mel_params": (mel_params, MelParams)})
+        if (params is None) != (mel_params is None):
+            raise InvalidTypeError("the seed form needs both params and mel_params: MelSpectrogram(params, mel_params)")
+        if params is None:
+            params = _stft_keywords(arguments)
+            mel_params = MelParams(n_mels, f_min, f_max, norm=norm, scale=mel_scale)
+        super().__init__(params, mel_params, db_params, power, MelParams)
+
+
+class ErbSpectrogram(_BandSpectrogram):
+    """ERB-rate (gammatone-style) spectrogram, ``(..., time) -> (..., n_filters, n_frames)``.
+
+    ``ErbSpectrogram(params, erb_params[, db_params])``, or keywords: the STFT keywords of
+    :class:`MelSpectrogram`, plus ``n_filters`` (default 64), ``f_min`` (default 50 Hz) and ``f_max``
+    (default Nyquist). See :func:`spectrograms.filterbanks.erb_filterbank` for the filters.
+    """
+
+    def __init__(self, params: SpectrogramParams | None = None, erb_params: ErbParams | None = None,
+                 db_params: LogParams | None = None, *, sample_rate: float = 16000.0, n_fft: int = 400,
+                 win_length: int | None = None, hop_length: int | None = None, n_filters: int = 64,
+                 f_min: float = 50.0, f_max: float | None = None, window_fn=torch.hann_window, power: float = 2.0,
+                 normalized: bool | str = False, wkwargs: dict | None = None, center: bool = True,
+                 pad_mode: str = "reflect"):
+        arguments = locals()
+        _objects_or_keywords(ErbSpectrogram.__init__, arguments, (*_STFT_KEYWORDS, "n_filters", "f_min", "f_max"),
+                             {"params": (params, SpectrogramParams), "erb_params": (erb_params, ErbParams)})
+        if (params is None) != (erb_params is None):
+            raise InvalidTypeError("the seed form needs both params and erb_params: ErbSpectrogram(params, erb_params)")
+        if params is None:
+            params = _stft_keywords(arguments)
+            erb_params = ErbParams(n_filters, f_min, f_max)
+        super().__init__(params, erb_params, db_params, power, ErbParams)
+
+
+class LogHzSpectrogram(_BandSpectrogram):
+    """Spectrogram on log-spaced frequency bands, ``(..., time) -> (..., n_bins, n_frames)``.
+
+    ``LogHzSpectrogram(params, loghz_params[, db_params])``, or keywords: the STFT keywords of
+    :class:`MelSpectrogram`, plus ``n_bins`` (default 128), ``f_min`` (default 32.7 Hz, C1) and
+    ``f_max`` (default Nyquist). See :func:`spectrograms.filterbanks.loghz_filterbank`.
+    """
+
+    def __init__(self, params: SpectrogramParams | None = None, loghz_params: LogHzParams | None = None,
+                 db_params: LogParams | None = None, *, sample_rate: float = 16000.0, n_fft: int = 400,
+                 win_length: int | None = None, hop_length: int | None = None, n_bins: int = 128,
+                 f_min: float = 32.703195662574764, f_max: float | None = None, window_fn=torch.hann_window,
+                 power: float = 2.0, normalized: bool | str = False, wkwargs: dict | None = None,
+                 center: bool = True, pad_mode: str = "reflect"):
+        arguments = locals()
+        _objects_or_keywords(LogHzSpectrogram.__init__, arguments, (*_STFT_KEYWORDS, "n_bins", "f_min", "f_max"),
+                             {"params": (params, SpectrogramParams), "loghz_params": (loghz_params, LogHzParams)})
+        if (params is None) != (loghz_params is None):
+            raise InvalidTypeError(
+                "the seed form needs both params and loghz_params: LogHzSpectrogram(params, loghz_params)"
+            )
+        if params is None:
+            params = _stft_keywords(arguments)
+            loghz_params = LogHzParams(n_bins, f_min, f_max)
+        super().__init__(params, loghz_params, db_params, power, LogHzParams)
+
+
+class Chromagram(_SpectralTransform):
+    """Chromagram (pitch-class energy), ``(..., time) -> (..., n_chroma, n_frames)``.
+
+    The power spectrogram through the chroma filterbank (in the fused pass), then each frame normalised
+    by ``norm``: the computation of :class:`spectrograms.planner.ChromagramPlan`.
+
+    ``Chromagram(params[, chroma_params])``, or keywords: the STFT keywords of :class:`MelSpectrogram`
+    plus ``n_chroma`` (12), ``tuning`` (0), ``f_min`` (0), ``f_max`` (Nyquist) and ``norm`` (``"max"``,
+    ``"l1"``, ``"l2"`` or None). See :func:`spectrograms.filterbanks.chroma_filterbank`.
+    """
+
+    def __init__(self, params: SpectrogramParams | None = None, chroma_params: ChromaParams | None = None, *,
+                 sample_rate: float = 16000.0, n_fft: int = 400, win_length: int | None = None,
+                 hop_length: int | None = None, n_chroma: int = 12, tuning: float = 0.0, f_min: float = 0.0,
+                 f_max: float | None = None, norm: str | None = "max", window_fn=torch.hann_window,
+                 normalized: bool | str = False, wkwargs: dict | None = None, center: bool = True,
+                 pad_mode: str = "reflect"):
+        arguments = locals()
+        _objects_or_keywords(Chromagram.__init__, arguments,
+                             (*_STFT_KEYWORDS, "n_chroma", "tuning", "f_min", "f_max", "norm"),
+                             {"params": (params, SpectrogramParams), "chroma_params": (chroma_params, ChromaParams)})
+        if params is None and chroma_params is not None:
+            raise InvalidTypeError("the seed form needs params: Chromagram(params, chroma_params)")
+        if params is None:
+            params = _stft_keywords(arguments)
+            chroma_params = ChromaParams(n_chroma, tuning, f_min, f_max, norm)
+        chroma_params = ChromaParams() if chroma_params is None else chroma_params
+        super().__init__(params, chroma_filterbank(params, chroma_params), 2.0, None)
+        self.chroma_params = chroma_params
+
+    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
+        return normalize_frames(super().forward(waveform), self.chroma_params.norm)
+
+
+class AmplitudeToDB(nn.Module):
+    """Power or magnitude to decibels, ``(..., bins, frames)`` in and out.
+
+    ``out = multiplier * log10(max(x, amin))`` with multiplier 10 for power and 20 for magnitude.
+
+    Args:
+        db_params: seed form: ``amin`` is the linear value of ``db_params.floor_db``, so the output
+            floor is ``floor_db`` dB (the same as the fused ``db_params`` of the spectrogram layers).
+            Default: torchaudio's ``amin = 1e-10`` (-100 dB for power).
+        stype: ``"power"`` (default) or ``"magnitude"``.
+        top_db: if given, values more than ``top_db`` below each spectrogram's maximum (over its last
+            two axes) are raised to ``max - top_db``. (torchaudio takes the maximum over the last three
+            axes, which mixes the items of a ``(batch, bins, frames)`` input; this layer does not.)
+    """
+
+    def __init__(self, db_params: LogParams | None = None, *, stype: str = "power", top_db: float | None = None):
+        super().__init__()
+        one_of("stype", stype, ("power", "magnitude"))
+        top_db = None if top_db is None else non_negative_float("top_db", top_db)
+        self.stype, self.top_db = stype, top_db
+        self.multiplier = 10.0 if stype == "power" else 20.0
+        floor_db = _check_db(db_params)
+        self.amin = 1e-10 if floor_db is None else 10.0 ** (floor_db / self.multiplier)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x_db = self.multiplier * torch.log10(x.clamp(min=self.amin))
+        if self.top_db is not None:
+            if x.dim() < 2:
+                raise InvalidInputError(
+                    f"top_db needs a spectrogram of shape (..., bins, frames), got shape {tuple(x.shape)}")
+            x_db = torch.maximum(x_db, x_db.amax(dim=(-2, -1), keepdim=True) - self.top_db)
+        return x_db
+
+    def extra_repr(self) -> str:
+        return f"stype={self.stype!r}, amin={self.amin:g}, top_db={self.top_db}"
+
+
+class MFCC(nn.Module):
+    """Mel-frequency cepstral coefficients, ``(..., time) -> (..., n_mfcc, n_frames)``.
+
+    Seed form ``MFCC(params, mel_params, mfcc_params=None, db_params=None)``: mel power in dB with a
+    fixed floor (default -80 dB) fused in the native pass, then the orthonormal DCT-II and the lifter of
+    ``mfcc_params``: the computation of :class:`spectrograms.planner.MfccPlan`.
+
+    torchaudio form ``MFCC(sample_rate=16000, n_mfcc=40, dct_type=2, norm="ortho", log_mels=False,
+    melkwargs=None)``: as ``torchaudio.transforms.MFCC``: a :class:`MelSpectrogram` from ``melkwargs``,
+    then dB with ``top_db=80`` (or ``log(mel + 1e-6)`` with ``log_mels``), then the orthonormal DCT-II.
+
+    The DCT (times the lifter) is a buffer of shape ``(n_mfcc, n_mels)``.
+    """
+
+    def __init__(self, params: SpectrogramParams | None = None, mel_params: MelParams | None = None,
+                 mfcc_params: MfccParams | None = None, db_params: LogParams | None = None, *,
+                 sample_rate: float = 16000.0, n_mfcc: int = 40, dct_type: int = 2, norm: str | None = "ortho",
+                 log_mels: bool = False, melkwargs: dict | None = None):
+        super().__init__()
+        arguments = locals()
+        _objects_or_keywords(MFCC.__init__, arguments,
+                             ("sample_rate", "n_mfcc", "dct_type", "norm", "log_mels", "melkwargs"),
+                             {"params": (params, SpectrogramParams), "mel_params": (mel_params, MelParams),
+                              "mfcc_params": (mfcc_params, MfccParams)})
+        if any(p is not None for p in (params, mel_params, mfcc_params, db_params)):
+            if params is None or mel_params is None:
+                raise InvalidTypeError("the seed form needs both params and mel_params: MFCC(params, mel_params)")
+            plan = MfccPlan(params, mel_params, mfcc_params, db_params)
+            self.mel_spectrogram = MelSpectrogram(params, mel_params, plan.db_params)
+            self.amplitude_to_db = nn.Identity()
+            self.log_mels = False
+            basis = plan.basis(torch.float32)
+        else:
+            if dct_type != 2:
+                raise InvalidInputError(f"only dct_type=2 is supported, got {dct_type}")
+            if norm != "ortho":
+                raise InvalidInputError(f"only norm='ortho' is supported, got {norm!r}")
+            self.mel_spectrogram = MelSpectrogram(sample_rate=sample_rate, **(melkwargs or {}))
+            self.log_mels = log_mels
+            self.amplitude_to_db = nn.Identity() if log_mels else AmplitudeToDB(stype="power", top_db=80.0)
+            basis = dct_matrix(n_mfcc, self.mel_spectrogram.n_bins, torch.float32)
+        self.register_buffer("dct", basis.clone())
+
+    @property
+    def n_mfcc(self) -> int:
+        return self.dct.shape[0]
+
+    def frame_lengths(self, sample_lengths):
+        return self.mel_spectrogram.frame_lengths(sample_lengths)
+
+    def forward(self, waveform: torch.Tensor) -> torch.Tensor:
+        mel = self.mel_spectrogram(waveform)
+        mel = torch.log(mel + 1e-6) if self.log_mels else self.amplitude_to_db(mel)
+        return torch.matmul(self.dct.to(mel.dtype), mel)
+
+
+# --- Training-time layers ---------------------------------------------------------------------------
+
