@@ -6,7 +6,7 @@ their memory with NumPy, PyTorch, JAX and any DLPack consumer.
 """
 
 from . import _extension  # noqa: F401  (fails loudly when the native extension is missing)
-from . import compute, errors, features, fft, fft_axes, filterbanks, image, params, planner, results
+from . import compute, errors, features, fft, fft_axes, filterbanks, image, lapped, params, planner, results
 from .compute import *  # noqa: F401,F403  (each module's __all__ is the public API)
 from .errors import *  # noqa: F401,F403
 from .features import *  # noqa: F401,F403
@@ -14,12 +14,13 @@ from .fft import *  # noqa: F401,F403
 from .fft_axes import *  # noqa: F401,F403
 from .filterbanks import *  # noqa: F401,F403
 from .image import *  # noqa: F401,F403
+from .lapped import *  # noqa: F401,F403
 from .params import *  # noqa: F401,F403
 from .planner import *  # noqa: F401,F403
 from .results import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
-__all__ = [name for module in (compute, features, fft, fft_axes, errors, filterbanks, image, params, planner,
+__all__ = [name for module in (compute, features, fft, fft_axes, errors, filterbanks, image, lapped, params, planner,
                                        results)
            for name in module.__all__]

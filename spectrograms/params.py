@@ -107,8 +107,10 @@ class WindowType:
             values = values / _nonzero("energy", math.sqrt((values**2).sum()))
         return cls("custom", custom=tuple(values.tolist()))
 
-    def coefficients(self, n_fft: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-        """The window as a tensor of shape ``(n_fft,)``.
+    def coefficients(self, n_fft: int, dtype: torch.dtype = torch.float64, periodic: bool = True) -> torch.Tensor:
+        """The window as a tensor of shape ``(n_fft,)``: periodic (denominator ``n_fft``, the default),
+        or symmetric (denominator ``n_fft - 1``, the seed library's and ``numpy.hanning``'s) with
+        ``periodic=False``. Custom windows are their coefficients either way.
 
         Raises:
             InvalidInputError: a custom window whose length is not ``n_fft``.
@@ -116,17 +118,17 @@ class WindowType:
         n_fft = positive_int("n_fft", n_fft)
         f64 = torch.float64
         if self.kind == "hanning":
-            window = torch.hann_window(n_fft, dtype=f64)
+            window = torch.hann_window(n_fft, periodic=periodic, dtype=f64)
         elif self.kind == "hamming":
-            window = torch.hamming_window(n_fft, dtype=f64)
+            window = torch.hamming_window(n_fft, periodic=periodic, dtype=f64)
         elif self.kind == "blackman":
-            window = torch.blackman_window(n_fft, dtype=f64)
+            window = torch.blackman_window(n_fft, periodic=periodic, dtype=f64)
         elif self.kind == "rectangular":
             window = torch.ones(n_fft, dtype=f64)
         elif self.kind == "kaiser":
-            window = torch.kaiser_window(n_fft, periodic=True, beta=self.parameter, dtype=f64)
+            window = torch.kaiser_window(n_fft, periodic=periodic, beta=self.parameter, dtype=f64)
         elif self.kind == "gaussian":
-            n = torch.arange(n_fft, dtype=f64) - n_fft / 2
+            n = torch.arange(n_fft, dtype=f64) - (n_fft / 2 if periodic else (n_fft - 1) / 2)
             window = torch.exp(-0.5 * (n / self.parameter) ** 2)
         else:
             if len(self._custom) != n_fft:
