@@ -12,10 +12,11 @@ from __future__ import annotations
 import torch
 
 from . import ops
+from ._extension import _C
 from ._validate import call_native, optional_positive_int
 from .errors import InvalidInputError
 from .inputs import as_tensor
-from .results import Fft2dResult
+from .results import Fft2dResult, magnitude_of, power_of
 
 __all__ = [
     "compute_fft",
@@ -27,6 +28,8 @@ __all__ = [
     "ifft2d",
     "power_spectrum_2d",
     "magnitude_spectrum_2d",
+    "clear_fft_plan_cache",
+    "fft_plan_cache_info",
 ]
 
 _MAX_DIMS = 8
@@ -77,14 +80,39 @@ def compute_irfft(spectrum, n: int | None = None) -> torch.Tensor:
 
 
 def compute_power_spectrum(samples, n_fft: int | None = None) -> torch.Tensor:
-    """``|rfft(samples, n_fft)|^2`` (no window), real, shape ``(..., n_fft // 2 + 1)``."""
-    spectrum = compute_rfft(samples, n_fft)
-    return spectrum.real.square() + spectrum.imag.square()
+    """``|rfft(samples, n_fft)|^2`` (no window), real, shape ``(..., n_fft // 2 + 1)``.
+
+    Raises:
+        InvalidInputError: a power beyond the float range (float32 samples above about 1e19 / sqrt(n)).
+    """
+    return power_of(compute_rfft(samples, n_fft))
 
 
 def compute_magnitude_spectrum(samples, n_fft: int | None = None) -> torch.Tensor:
     """``|rfft(samples, n_fft)|`` (no window), real, shape ``(..., n_fft // 2 + 1)``."""
-    return compute_rfft(samples, n_fft).abs()
+    return magnitude_of(compute_rfft(samples, n_fft))
+
+
+def clear_fft_plan_cache() -> None:
+    """Drops every cached FFTW plan, freeing its memory; plans are made again on next use.
+
+    The cache is bounded anyway (see :func:`fft_plan_cache_info`), so this is for benchmarks (cold
+    against warm) and for giving memory back at once. Thread-safe: a plan that a running call is
+    using is freed when that call ends.
+    """
+    _C.clear_fft_plan_cache()
+
+
+def fft_plan_cache_info() -> tuple[int, int]:
+    """``(forward_plans, inverse_plans)``: the FFTW plans (real-to-complex, complex-to-real) cached now.
+
+    The cache is least-recently-used, bounded to 256 plans and an estimated 32 MiB (FFTW's tables take
+    about two complex values per transform point), so transforms of ever new lengths, as whole-clip
+    FFTs of variable-length recordings are, keep memory flat. A transform too large for the byte
+    budget is planned for its call and not kept.
+    """
+    forward, inverse, *_ = _C.fft_plan_cache_info()
+    return forward, inverse
 
 
 def fft2d(data) -> Fft2dResult:

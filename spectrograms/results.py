@@ -9,13 +9,18 @@ from copy import copy as shallow_copy
 import numpy as np
 import torch
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, SpectrogramError
 from .filterbanks import chroma_labels
 from .params import LogParams, SpectrogramParams
 
 __all__ = ["TensorResult", "Spectrogram", "StftResult", "Chromagram", "Mfcc", "Fft2dResult"]
 
 _DLPACK_ALIGNMENT = 64
+
+
+class _NotShareableError(SpectrogramError, BufferError):
+    """``__dlpack__(copy=False)`` on a result whose memory cannot be shared as it is: the array API
+    asks for a ``BufferError`` there (it is also the library's :class:`SpectrogramError`)."""
 
 
 class TensorResult:
@@ -68,7 +73,7 @@ class TensorResult:
         return self.data[index]
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
-        tensor = self._exportable(copy=bool(copy))
+        tensor = self._exportable(copy=copy)
         # Forward only what the caller passed: torch's own default for stream is -1, not None.
         kwargs = {key: value for key, value in (("stream", stream), ("max_version", max_version),
                                                  ("dl_device", dl_device)) if value is not None}
@@ -77,7 +82,7 @@ class TensorResult:
     def __dlpack_device__(self):
         return self.tensor.__dlpack_device__()
 
-    def _exportable(self, copy: bool) -> torch.Tensor:
+    def _exportable(self, copy: bool | None) -> torch.Tensor:
         tensor = self.tensor
         if tensor.requires_grad:
             raise InvalidInputError(
@@ -87,6 +92,12 @@ class TensorResult:
         # Consumers rely on 64-byte alignment (JAX copies otherwise; TensorFlow aborts the process
         # on a misaligned buffer), so a view that is not aligned or contiguous is exported as a copy.
         aligned = tensor.is_contiguous() and tensor.data_ptr() % _DLPACK_ALIGNMENT == 0
+        if copy is False and not aligned:
+            raise _NotShareableError(
+                f"__dlpack__(copy=False): this result is a {'misaligned' if tensor.is_contiguous() else 'strided'} "
+                f"view that cannot be shared without a copy (exports need contiguous memory aligned to "
+                f"{_DLPACK_ALIGNMENT} bytes); pass copy=None to allow one, or copy=True"
+            )
         if copy or not aligned:
             tensor = tensor.clone(memory_format=torch.contiguous_format)
         return tensor
@@ -188,18 +199,52 @@ class Spectrogram(_Axes):
         return f"Spectrogram({kind}, shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
 
 
+def power_of(spectrum: torch.Tensor) -> torch.Tensor:
+    """``|spectrum|^2`` in the spectrum's real dtype, squared in float64 so that a complex64 value whose
+    square overflows float32 is seen (and refused) rather than returned as ``inf``.
+
+    Raises:
+        InvalidInputError: a power beyond the range of the result's dtype.
+    """
+    parts = torch.view_as_real(spectrum)
+    real_dtype = parts.dtype
+    if real_dtype == torch.float32:
+        parts = parts.double()
+    power = parts.square().sum(-1)
+    if not bool(torch.isfinite(power).all()) or (real_dtype == torch.float32 and
+                                                 float(power.max()) > torch.finfo(torch.float32).max):
+        raise InvalidInputError(
+            f"the power spectrum exceeds the {str(real_dtype).removeprefix('torch.')} range "
+            f"({torch.finfo(real_dtype).max:.3g}): |X|^2 overflows. Scale the signal down (float32 audio is "
+            "normally within [-1, 1]), pass float64, or use the magnitude spectrum"
+        )
+    return power.to(real_dtype)
+
+
+def magnitude_of(spectrum: torch.Tensor) -> torch.Tensor:
+    """``|spectrum|`` without the overflow or underflow of ``sqrt(re^2 + im^2)`` (torch's complex abs is
+    ``hypot``), refusing the rare value beyond the dtype's range (``|X|`` up to ``sqrt(2)`` times it)."""
+    magnitude = spectrum.abs()
+    if not bool(torch.isfinite(magnitude).all()):
+        raise InvalidInputError(
+            f"the magnitude spectrum exceeds the {str(magnitude.dtype).removeprefix('torch.')} range "
+            f"({torch.finfo(magnitude.dtype).max:.3g}); scale the signal down or pass float64"
+        )
+    return magnitude
+
+
 class _Complex:
     """``power`` and ``magnitude`` of a result holding a complex ``tensor``."""
 
     tensor: torch.Tensor
 
     def power(self) -> torch.Tensor:
-        """``|X|^2`` as a real tensor of the same shape."""
-        return self.tensor.real.square() + self.tensor.imag.square()
+        """``|X|^2`` as a real tensor of the same shape (see :func:`power_of`)."""
+        return power_of(self.tensor)
 
     def magnitude(self) -> torch.Tensor:
-        """``|X|`` as a real tensor of the same shape."""
-        return self.tensor.abs()
+        """``|X|`` as a real tensor of the same shape (see :func:`magnitude_of`)."""
+        return magnitude_of(self.tensor)
 
 
 class StftResult(_Complex, _Axes):

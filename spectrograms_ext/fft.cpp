@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fftw_plans.h"
+#include "math.h"
 
 namespace spectrograms {
 namespace {
@@ -62,8 +63,8 @@ void rfft_kernel(const at::Tensor& x, int64_t n, bool full, at::Tensor& out) {
       std::copy(in_base + r * n_in, in_base + r * n_in + copied, frame.get());
       std::fill(frame.get() + copied, frame.get() + n, T(0));
       Fftw<T>::r2c(plan, frame.get(), spectrum.get());
-      // The DC bin sums every sample, so a NaN or Inf anywhere shows here.
-      if (!std::isfinite(spectrum.get()[0][0])) non_finite = true;
+      // Every bin, not only DC: finite samples can still overflow the transform in any bin.
+      if (!all_finite(reinterpret_cast<const T*>(spectrum.get()), 2 * n_bins)) non_finite = true;
       c10::complex<T>* y = out_base + r * n_out;
       for (int64_t k = 0; k < n_bins; ++k) y[k] = c10::complex<T>(spectrum.get()[k][0], spectrum.get()[k][1]);
       if (full)
@@ -120,12 +121,9 @@ void irfft_kernel(const at::Tensor& spec, int64_t n, at::Tensor& out) {
       load_half_spectrum(in_base + r * m, m, n, spectrum.get());
       Fftw<T>::c2r(plan, spectrum.get(), frame.get());
       T* y = out_base + r * n;
-      T sum = 0;
-      for (int64_t i = 0; i < n; ++i) {
-        y[i] = frame.get()[i] * scale;
-        sum += y[i];
-      }
-      if (!std::isfinite(sum)) non_finite = true;
+      for (int64_t i = 0; i < n; ++i) y[i] = frame.get()[i] * scale;
+      // Every value (a sum of finite values could overflow where none of them does).
+      if (!all_finite(y, n)) non_finite = true;
     }
   });
   TORCH_CHECK_VALUE(!non_finite, kNonFinite);
@@ -166,7 +164,7 @@ void rfft2_kernel(const at::Tensor& x, at::Tensor& out) {
     for (int64_t item = begin; item < end; ++item) {
       std::copy(in_base + item * rows * cols, in_base + (item + 1) * rows * cols, image.get());
       Fftw<T>::r2c(plan, image.get(), spectrum.get());
-      if (!std::isfinite(spectrum.get()[0][0])) non_finite = true;
+      if (!all_finite(reinterpret_cast<const T*>(spectrum.get()), 2 * rows * half)) non_finite = true;
       c10::complex<T>* y = out_base + item * rows * half;
       for (int64_t i = 0; i < rows * half; ++i) y[i] = c10::complex<T>(spectrum.get()[i][0], spectrum.get()[i][1]);
     }
@@ -220,12 +218,8 @@ void irfft2_kernel(const at::Tensor& spec, int64_t ncols, at::Tensor& out) {
       }
       Fftw<T>::c2r(plan, spectrum.get(), image.get());
       T* y = out_base + item * rows * ncols;
-      T sum = 0;
-      for (int64_t i = 0; i < rows * ncols; ++i) {
-        y[i] = image.get()[i] * scale;
-        sum += y[i];
-      }
-      if (!std::isfinite(sum)) non_finite = true;
+      for (int64_t i = 0; i < rows * ncols; ++i) y[i] = image.get()[i] * scale;
+      if (!all_finite(y, rows * ncols)) non_finite = true;
     }
   });
   TORCH_CHECK_VALUE(!non_finite, kNonFinite);

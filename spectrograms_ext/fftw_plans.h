@@ -1,9 +1,9 @@
 // FFTW plans and aligned scratch: the only file that includes <fftw3.h>.
 //
-// Plans are made once per (transform, size, precision) with FFTW_MEASURE and cached for the life of
-// the process. The FFTW planner is not thread-safe, so planning happens under one lock; executing a
-// plan with the new-array functions on other arrays of the same alignment is thread-safe, which is
-// what lets every thread run the same plan on its own scratch.
+// Plans are made once per (transform, size, precision, rigor) and kept in a bounded LRU cache
+// (plan_cache.cpp). The FFTW planner is not thread-safe, so planning and destroying plans happen
+// under one lock; executing a plan with the new-array functions on other arrays of the same alignment
+// is thread-safe, which is what lets every thread run the same plan on its own scratch.
 #pragma once
 
 #include <fftw3.h>
@@ -12,11 +12,10 @@
 
 #include <cstdint>
 #include <cstring>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <new>
-#include <tuple>
+#include <utility>
 
 namespace spectrograms {
 
@@ -41,6 +40,7 @@ struct Fftw<float> {
   static Plan plan_c2r(int rank, const int* n, Complex* in, float* out, unsigned flags) {
     return fftwf_plan_dft_c2r(rank, n, in, out, flags);
   }
+  static void destroy(Plan p) { fftwf_destroy_plan(p); }
   static void r2c(Plan p, float* in, Complex* out) { fftwf_execute_dft_r2c(p, in, out); }
   static void c2r(Plan p, Complex* in, float* out) { fftwf_execute_dft_c2r(p, in, out); }
 };
@@ -63,6 +63,7 @@ struct Fftw<double> {
   static Plan plan_c2r(int rank, const int* n, Complex* in, double* out, unsigned flags) {
     return fftw_plan_dft_c2r(rank, n, in, out, flags);
   }
+  static void destroy(Plan p) { fftw_destroy_plan(p); }
   static void r2c(Plan p, double* in, Complex* out) { fftw_execute_dft_r2c(p, in, out); }
   static void c2r(Plan p, Complex* in, double* out) { fftw_execute_dft_c2r(p, in, out); }
 };
@@ -126,50 +127,64 @@ enum class Transform { r2c, c2r };
 // family and 2-D transforms, whose sizes follow the data and may each be used only once.
 enum class Rigor { measure, estimate };
 
+// A plan kept alive for as long as someone holds it. The cache (plan_cache.cpp) holds one reference
+// and every running call another, so evicting or clearing never frees a plan a kernel is executing
+// (the kernels run with the GIL released, on many threads). Converts to the raw FFTW plan, so the
+// kernels pass it to Fftw<T>::r2c / c2r as they are.
+template <typename T>
+class PlanRef {
+ public:
+  struct Holder {
+    typename Fftw<T>::Plan plan;
+    explicit Holder(typename Fftw<T>::Plan p) : plan(p) {}
+    ~Holder();  // fftw_destroy_plan under the planner lock (plan_cache.cpp)
+    Holder(const Holder&) = delete;
+    Holder& operator=(const Holder&) = delete;
+  };
+
+  explicit PlanRef(std::shared_ptr<const Holder> holder) : holder_(std::move(holder)) {}
+  operator typename Fftw<T>::Plan() const { return holder_->plan; }
+
+ private:
+  std::shared_ptr<const Holder> holder_;
+};
+
 namespace detail {
 
-// One plan cache per precision for every shape and rigor: fftw and fftwf keep separate planner
-// state, so each precision needs its own lock, and 1-D and 2-D plans must share it.
+// The cached plan for a transform of `cols` points (rows == 0) or of a (rows, cols) array, made on a
+// miss. One LRU cache over both precisions and all shapes, bounded by plan count and by an estimate
+// of the plans' memory (FFTW's twiddle tables and buffers, about 2 complex values per point); a plan
+// bigger than the whole byte budget is made for the call and not kept. Defined in plan_cache.cpp for
+// float and double.
 template <typename T>
-typename Fftw<T>::Plan plan_for_shape(Transform kind, int64_t rows, int64_t cols, Rigor rigor) {
-  using Key = std::tuple<Transform, int64_t, int64_t, Rigor>;
-  static std::mutex mutex;
-  static std::map<Key, typename Fftw<T>::Plan> plans;
-  std::lock_guard<std::mutex> lock(mutex);
-  const Key key{kind, rows, cols, rigor};
-  auto found = plans.find(key);
-  if (found != plans.end()) return found->second;
-  // Planning with FFTW_MEASURE overwrites its arrays, so it gets scratch of its own. The scratch
-  // comes from fftw_malloc like every array the plan later runs on, so alignments agree.
-  const int64_t n_rows = rows == 0 ? 1 : rows;
-  AlignedBuffer<T> real(n_rows * (cols + 2));
-  AlignedBuffer<typename Fftw<T>::Complex> spectrum(n_rows * (cols / 2 + 1));
-  const int shape[2] = {int(rows), int(cols)};
-  const int rank = rows == 0 ? 1 : 2;
-  const int* dims = rows == 0 ? shape + 1 : shape;
-  const unsigned flags = rigor == Rigor::measure ? FFTW_MEASURE : FFTW_ESTIMATE;
-  auto plan = kind == Transform::r2c ? Fftw<T>::plan_r2c(rank, dims, real.get(), spectrum.get(), flags)
-                                     : Fftw<T>::plan_c2r(rank, dims, spectrum.get(), real.get(), flags);
-  TORCH_CHECK(plan != nullptr, "FFTW could not plan a transform of shape (", rows, ", ", cols, ")");
-  plans.emplace(key, plan);
-  return plan;
-}
+PlanRef<T> plan_for_shape(Transform kind, int64_t rows, int64_t cols, Rigor rigor);
 
 }  // namespace detail
 
+// What the plan cache holds and may hold; `forward` and `inverse` count r2c and c2r plans.
+struct PlanCacheInfo {
+  int64_t forward, inverse, bytes, max_plans, max_bytes;
+};
+
+PlanCacheInfo plan_cache_info();
+// Drops every cached plan; plans that running calls hold are freed when those calls end.
+void clear_plan_cache();
+// Sets the bounds (evicting at once what no longer fits); max_plans >= 1, max_bytes >= 0.
+void set_plan_cache_limits(int64_t max_plans, int64_t max_bytes);
+
 // Returns the cached plan for a 1-D real transform of size n, making it on first use.
 template <typename T>
-typename Fftw<T>::Plan cached_plan(Transform kind, int64_t n, Rigor rigor = Rigor::measure) {
-  TORCH_CHECK(n > 0 && n <= (int64_t(1) << 30), "FFT size must be in [1, 2^30], got ", n);
+PlanRef<T> cached_plan(Transform kind, int64_t n, Rigor rigor = Rigor::measure) {
+  TORCH_CHECK_VALUE(n > 0 && n <= (int64_t(1) << 30), "FFT size must be in [1, 2^30], got ", n);
   return detail::plan_for_shape<T>(kind, 0, n, rigor);
 }
 
 // Returns the cached plan for a 2-D real transform of a contiguous (rows, cols) array (the complex
 // side is (rows, cols / 2 + 1)), planned with FFTW_ESTIMATE.
 template <typename T>
-typename Fftw<T>::Plan cached_plan_2d(Transform kind, int64_t rows, int64_t cols) {
-  TORCH_CHECK(rows > 0 && cols > 0 && rows <= (int64_t(1) << 30) / cols,
-              "2-D FFT shape must be positive with at most 2^30 elements, got (", rows, ", ", cols, ")");
+PlanRef<T> cached_plan_2d(Transform kind, int64_t rows, int64_t cols) {
+  TORCH_CHECK_VALUE(rows > 0 && cols > 0 && rows <= (int64_t(1) << 30) / cols,
+                    "2-D FFT shape must be positive with at most 2^30 elements, got (", rows, ", ", cols, ")");
   return detail::plan_for_shape<T>(kind, rows, cols, Rigor::estimate);
 }
 

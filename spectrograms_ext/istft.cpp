@@ -16,6 +16,7 @@
 
 #include "fftw_plans.h"
 #include "framing.h"
+#include "math.h"
 
 namespace spectrograms {
 namespace {
@@ -116,12 +117,8 @@ void istft_kernel(const at::Tensor& spec, const at::Tensor& window, const IstftG
         const int64_t offset = f * g.hop - g.start;
         const int64_t j0 = std::max(a, f * g.hop) - f * g.hop, j1 = std::min(b, f * g.hop + g.n_fft) - f * g.hop;
         const T* x = frame.get();
-        T sum = 0;
-        for (int64_t j = j0; j < j1; ++j) {
-          y[offset + j] += synthesis[j] * x[j];
-          sum += x[j];
-        }
-        finite = finite && std::isfinite(sum);
+        for (int64_t j = j0; j < j1; ++j) y[offset + j] += synthesis[j] * x[j];
+        finite = finite && all_finite(x + j0, j1 - j0);
       }
       if (!finite) non_finite = true;
       for (int64_t i = i0; i < std::min(i1, covered); ++i) y[i] /= envelope[i];

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <algorithm>
 
 namespace spectrograms {
 
@@ -42,6 +43,65 @@ inline void to_db(const float* in, float* out, int64_t n, float amin, float scal
 
 inline void to_db(const double* in, double* out, int64_t n, double amin, double scale) {
   for (int64_t i = 0; i < n; ++i) out[i] = scale * std::log10(in[i] > amin ? in[i] : amin);
+}
+
+// Whether x[0..n) are all finite. Written on the bits (the exponent field all ones means Inf or NaN:
+// adding one to it carries into the sign bit) so that GCC vectorises it as an OR reduction, which
+// a loop of std::isfinite, a floating-point compare per value, does not become.
+inline bool all_finite(const float* x, int64_t n) {
+  uint32_t any = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    any |= (bits & 0x7f800000u) + 0x00800000u;
+  }
+  return (any & 0x80000000u) == 0;
+}
+
+inline bool all_finite(const double* x, int64_t n) {
+  uint64_t any = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t bits;
+    std::memcpy(&bits, x + i, sizeof bits);
+    any |= (bits & 0x7ff0000000000000u) + 0x0010000000000000u;
+  }
+  return (any & 0x8000000000000000u) == 0;
+}
+
+// |re + i im| for each bin of an interleaved spectrum, without the underflow of sqrt(re^2 + im^2):
+// float32 squares vanish below |X| ~ 1e-19 (and overflow above ~1.8e19), so float32 magnitudes are
+// taken in double, which holds both squares exactly. Double magnitudes (squares vanish below ~1e-154)
+// are sqrt(power) where the power is a normal number and rescaled by a power of two where it is not;
+// the rescue is a separate, rarely taken pass so that the main loop stays vectorised. A result
+// beyond the float range (|X| up to sqrt(2) * FLT_MAX) comes out as Inf, which the callers check.
+inline void magnitudes(const float* c, float* out, int64_t n_bins) {
+  for (int64_t k = 0; k < n_bins; ++k) {
+    const double re = c[2 * k], im = c[2 * k + 1];
+    out[k] = float(std::sqrt(re * re + im * im));
+  }
+}
+
+inline void magnitudes(const double* c, double* out, int64_t n_bins) {
+  // A power below 2^-968 may have lost bits to subnormals (DBL_MIN is 2^-1022) or vanished; one above
+  // 2^1000 is near overflow. Where any bin is either, the frame's bins are recomputed scaled.
+  constexpr double kLow = 0x1p-968, kHigh = 0x1p1000;
+  int64_t rescue = 0;
+  for (int64_t k = 0; k < n_bins; ++k) {
+    const double re = c[2 * k], im = c[2 * k + 1];
+    const double p = re * re + im * im;
+    out[k] = std::sqrt(p);
+    rescue |= int64_t(!(p >= kLow && p <= kHigh) && (re != 0 || im != 0));
+  }
+  if (!rescue) return;
+  for (int64_t k = 0; k < n_bins; ++k) {
+    const double re = c[2 * k], im = c[2 * k + 1];
+    const double big = std::max(std::fabs(re), std::fabs(im));
+    if (big == 0 || !std::isfinite(big)) continue;  // 0 is exact; NaN/Inf are the callers' to refuse
+    int exponent;
+    std::frexp(big, &exponent);
+    const double a = std::ldexp(re, -exponent), b = std::ldexp(im, -exponent);  // exact: powers of two
+    out[k] = std::ldexp(std::sqrt(a * a + b * b), exponent);
+  }
 }
 
 namespace detail {

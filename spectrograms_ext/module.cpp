@@ -11,6 +11,7 @@
 #include <torch/extension.h>
 #include <torch/version.h>
 
+#include "fftw_plans.h"
 #include "spectrogram.h"
 
 namespace {
@@ -42,4 +43,16 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("hold", &hold, "hold(tensor): an object that keeps a C++ reference to tensor while it lives");
   m.def("spectrogram", &spectrogram, pybind11::call_guard<pybind11::gil_scoped_release>(),
         "torch.ops.spectrograms.spectrogram's CPU kernel, called without the dispatcher");
+  // The FFTW plan cache (plan_cache.cpp), wrapped by spectrograms.fft. The GIL is released because
+  // these wait for the planner lock, which a kernel may hold while it plans.
+  m.def("fft_plan_cache_info", [] {
+        const auto info = spectrograms::plan_cache_info();
+        return std::make_tuple(info.forward, info.inverse, info.bytes, info.max_plans, info.max_bytes);
+      }, pybind11::call_guard<pybind11::gil_scoped_release>(),
+        "(forward plans, inverse plans, estimated bytes, max plans, max bytes) of the FFTW plan cache");
+  m.def("clear_fft_plan_cache", &spectrograms::clear_plan_cache, pybind11::call_guard<pybind11::gil_scoped_release>(),
+        "drops every cached FFTW plan (plans running calls hold are freed when those calls end)");
+  m.def("set_fft_plan_cache_limits", &spectrograms::set_plan_cache_limits, pybind11::arg("max_plans"),
+        pybind11::arg("max_bytes"), pybind11::call_guard<pybind11::gil_scoped_release>(),
+        "bounds the FFTW plan cache by plan count and estimated bytes, evicting what no longer fits");
 }

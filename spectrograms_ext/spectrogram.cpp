@@ -10,6 +10,7 @@
 #include <cmath>
 #include <limits>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "fftw_plans.h"
@@ -78,6 +79,63 @@ int64_t frames_per_block(int64_t n_bins) {
   return frames;
 }
 
+// The arithmetic type the rare blocks that do not fit T are recomputed in: double for float
+// (|X|^2 of any finite float32 spectrum fits), long double (x87: 15 exponent bits) for double.
+template <typename T>
+using Wide = std::conditional_t<std::is_same_v<T, float>, double, long double>;
+
+constexpr const char* kNonFinite =
+    "the signal contains NaN or Inf samples (or values so large that a frame's transform overflows); clean "
+    "it, e.g. with torch.nan_to_num, before computing";
+
+// One block of frames again, in Wide<T>: called when a value of the fast path left T's range (or
+// was NaN/Inf), it tells those apart. NaN or Inf in the transform itself (from the samples, or an FFT
+// that overflowed) is the caller's error `non_finite`; a power, magnitude or band sum beyond T's range
+// is exact here, so in dB it gives the right finite value, and as a linear value it is `overflow`
+// (there is no right answer in T); otherwise the values are simply the exact ones.
+template <typename T>
+void wide_block(const T* signal, const FrameGeometry& g, int64_t f0, int64_t nf, const T* win,
+                typename Fftw<T>::Plan plan, T* frame, typename Fftw<T>::Complex* spectrum, bool magnitude,
+                const std::optional<Bands<T>>& bands, bool db, T amin, T db_scale, T* out_rows,
+                std::atomic<bool>& non_finite, std::atomic<bool>& overflow) {
+  using W = Wide<T>;
+  const int64_t n_bins = g.n_fft / 2 + 1;
+  const int64_t n_out = bands ? bands->count() : n_bins;
+  std::vector<W> values(n_bins);
+  for (int64_t j = 0; j < nf; ++j) {
+    load_windowed_frame(signal, g, f0 + j, win, frame);
+    Fftw<T>::r2c(plan, frame, spectrum);
+    const T* c = reinterpret_cast<const T*>(spectrum);
+    if (!all_finite(c, 2 * n_bins)) {
+      non_finite = true;
+      return;
+    }
+    for (int64_t k = 0; k < n_bins; ++k) {
+      const W re = c[2 * k], im = c[2 * k + 1], p = re * re + im * im;
+      values[k] = magnitude ? std::sqrt(p) : p;
+    }
+    for (int64_t m = 0; m < n_out; ++m) {
+      W v = 0;
+      if (bands) {
+        const T* w = bands->weights.data() + bands->offset[m];
+        for (int64_t i = 0; i < bands->length[m]; ++i) v += W(w[i]) * values[bands->start[m] + i];
+      } else {
+        v = values[m];
+      }
+      T result;
+      if (db) {
+        result = T(W(db_scale) * std::log10(std::max(v, W(amin))));
+      } else if (v > W(std::numeric_limits<T>::max())) {
+        overflow = true;
+        result = std::numeric_limits<T>::infinity();
+      } else {
+        result = T(v);
+      }
+      out_rows[m * g.n_frames + j] = result;
+    }
+  }
+}
+
 template <typename T>
 void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const FrameGeometry& g, bool magnitude,
                         const std::optional<Bands<T>>& bands, std::optional<double> floor_db,
@@ -98,7 +156,7 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
   const T amin = floor_db ? std::max<T>(T(std::pow(10.0, *floor_db / double(db_scale))),
                                         std::numeric_limits<T>::min())
                           : T(0);
-  std::atomic<bool> non_finite{false};
+  std::atomic<bool> non_finite{false}, overflow{false};
 
   constexpr int64_t L = 64 / sizeof(T);  // frames per transposed tile: one vector
   const int64_t tile_stride = aligned_stride<T>(n_bins);
@@ -119,7 +177,10 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
       const int64_t nf = std::min(B, g.n_frames - f0);
       const T* signal = signal_base + s * g.n_samples;
       T* p = power.get();
-      bool finite = true;
+      T* out_rows = out_base + s * n_out * g.n_frames + f0;
+      // Every value of the block stays within T's range (and is not NaN): else the block is redone
+      // in a wider type (wide_block), which also tells NaN/Inf samples from overflow.
+      bool fits = true;
       for (int64_t j0 = 0; j0 < B; j0 += L) {
         for (int64_t j = j0; j < j0 + L; ++j) {
           T* tile_row = tile.get() + (j - j0) * tile_stride;
@@ -134,20 +195,25 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
           for (int64_t i = std::max<int64_t>(ahead, 0); i < std::min(ahead + g.hop, g.n_samples); i += L)
             __builtin_prefetch(signal + i);
           Fftw<T>::r2c(plan, frame.get(), spectrum.get());
-          // The DC bin sums every windowed sample, so a NaN or Inf anywhere in the frame shows
-          // here (a zero window weight times Inf is NaN too).
-          finite = finite && std::isfinite(spectrum.get()[0][0]);
           const T* c = reinterpret_cast<const T*>(spectrum.get());
-          for (int64_t k = 0; k < n_bins; ++k) tile_row[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+          // Magnitudes are not sqrt(power), whose squares vanish for small |X| (math.h).
+          if (magnitude)
+            magnitudes(c, tile_row, n_bins);
+          else
+            for (int64_t k = 0; k < n_bins; ++k) tile_row[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
+          // Every bin, not only DC: an FFT or a square can overflow in any of them. (NaN or Inf
+          // samples show everywhere, a zero window weight times Inf being NaN too.)
+          fits = fits && all_finite(tile_row, n_bins);
         }
         // Whole tiles, also past n_bins: the power block has tile_stride rows, the extra ones (stale
         // columns of the tile) unread.
         for (int64_t k0 = 0; k0 < n_bins; k0 += L) transpose_tile(tile.get() + k0, tile_stride, p + k0 * B + j0, B);
       }
-      if (!finite) non_finite = true;
-      if (magnitude)
-        for (int64_t i = 0; i < n_bins * B; ++i) p[i] = std::sqrt(p[i]);
-      T* out_rows = out_base + s * n_out * g.n_frames + f0;
+      if (!fits) {
+        wide_block<T>(signal, g, f0, nf, win, plan, frame.get(), spectrum.get(), magnitude, bands,
+                      bool(floor_db), amin, db_scale, out_rows, non_finite, overflow);
+        continue;
+      }
       for (int64_t m = 0; m < n_out; ++m) {
         T* acc = row.get();
         if (bands) {
@@ -160,6 +226,7 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
             case 4: weighted_row_sum<T, 4>(w, band, len, acc); break;
             default: weighted_row_sum<T, 8>(w, band, len, acc); break;
           }
+          fits = fits && all_finite(acc, B);  // a band's sum of finite values can overflow
         } else {
           acc = p + m * B;
         }
@@ -169,10 +236,18 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
         T* out_row = out_rows + m * g.n_frames;
         for (int64_t j = 0; j < nf; ++j) out_row[j] = acc[j];
       }
+      if (!fits)  // a band sum overflowed: the rows written above are redone
+        wide_block<T>(signal, g, f0, nf, win, plan, frame.get(), spectrum.get(), magnitude, bands,
+                      bool(floor_db), amin, db_scale, out_rows, non_finite, overflow);
     }
   });
-  TORCH_CHECK_VALUE(!non_finite, "the signal contains NaN or Inf samples (or values so large that a frame's "
-                                 "sum overflows); clean it, e.g. with torch.nan_to_num, before computing");
+  TORCH_CHECK_VALUE(!non_finite, kNonFinite);
+  constexpr bool single = std::is_same_v<T, float>;
+  TORCH_CHECK_VALUE(!overflow, "the spectrogram of this signal exceeds the ", single ? "float32" : "float64",
+                    " range (", std::numeric_limits<T>::max(), "): its ", magnitude ? "magnitude" : "power (|X|^2)",
+                    bands ? " summed over a filterbank band" : "", " overflows. Scale the signal down (",
+                    single ? "float32 audio is normally within [-1, 1]), pass float64, " : "), ",
+                    "or ask for dB values, which are computed without overflow");
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "fftw_plans.h"
 #include "framing.h"
+#include "math.h"
 
 namespace spectrograms {
 namespace {
@@ -39,7 +40,8 @@ void stft_kernel(const at::Tensor& x, const at::Tensor& window, const FrameGeome
         Complex* spectrum = spectra.get() + j * stride;
         load_windowed_frame(signal_base + s * g.n_samples, g, f0 + j, win, frame.get());
         Fftw<T>::r2c(plan, frame.get(), spectrum);
-        finite = finite && std::isfinite(spectrum[0][0]);
+        // Every bin, not only DC: with finite samples the transform can still overflow in any bin.
+        finite = finite && all_finite(reinterpret_cast<const T*>(spectrum), 2 * n_bins);
       }
       if (!finite) non_finite = true;
       auto* rows = out_base + s * n_bins * g.n_frames + f0;
@@ -51,7 +53,7 @@ void stft_kernel(const at::Tensor& x, const at::Tensor& window, const FrameGeome
     }
   });
   TORCH_CHECK_VALUE(!non_finite, "the signal contains NaN or Inf samples (or values so large that a frame's "
-                                 "sum overflows); clean it, e.g. with torch.nan_to_num, before computing");
+                                 "transform overflows); clean it, e.g. with torch.nan_to_num, before computing");
 }
 
 at::Tensor stft_cpu(const at::Tensor& signal, const at::Tensor& window, int64_t n_fft, int64_t hop_length,
