@@ -7,6 +7,8 @@ their memory with NumPy, PyTorch, JAX and any DLPack consumer.
 
 from . import _extension  # noqa: F401  (fails loudly when the native extension is missing)
 from . import compute, errors, features, fft, fft_axes, filterbanks, image, lapped, params, planner, results
+from . import binaural
+from .binaural import *  # noqa: F401,F403
 from .compute import *  # noqa: F401,F403  (each module's __all__ is the public API)
 from .errors import *  # noqa: F401,F403
 from .features import *  # noqa: F401,F403
@@ -21,6 +23,7 @@ from .results import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
-__all__ = [name for module in (compute, features, fft, fft_axes, errors, filterbanks, image, lapped, params, planner,
+__all__ = [name for module in (binaural,
+                               compute, features, fft, fft_axes, errors, filterbanks, image, lapped, params, planner,
                                        results)
            for name in module.__all__]

@@ -14,11 +14,6 @@ STILL_MISSING = {
     # the other typed plans
     "LinearPowerPlan", "LinearMagnitudePlan", "LinearDbPlan", "MelPowerPlan", "MelMagnitudePlan", "MelDbPlan",
     "ErbPowerPlan", "ErbMagnitudePlan", "ErbDbPlan", "LogHzPowerPlan", "LogHzMagnitudePlan", "LogHzDbPlan",
-    # binaural spectrograms
-    "ILDSpectrogramParams", "ILRSpectrogramParams", "IPDSpectrogramParams", "ITDSpectrogramParams",
-    "IldSpectrogram", "IlrSpectrogram", "IpdSpectrogram", "ItdSpectrogram", "compute_ild_spectrogram",
-    "compute_ilr_spectrogram", "compute_ilr_spectrogram_diff", "compute_ipd_spectrogram",
-    "compute_itd_spectrogram", "compute_itd_spectrogram_diff",
     # the plan cache and DLPack constants
     "clear_fft_plan_cache", "fft_plan_cache_info", "DLPACK_FLAG_BITMASK_IS_COPIED",
     "DLPACK_FLAG_BITMASK_READ_ONLY", "KDLCPU", "KDLCUDA", "KDLCUDA_HOST", "KDLCUDA_MANAGED", "KDLEXT_DEV",
