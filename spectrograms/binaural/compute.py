@@ -66,15 +66,19 @@ def _spectra(signal: torch.Tensor, params: _BandParams, dtype) -> torch.Tensor:
     return spectrum[..., start:stop, :]
 
 
-def _magnitude_and_angle(spectrum: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """``|X|`` and ``angle(X)`` as the seed computes them: the angle of ``X / |X|``, 0 where ``|X|^2`` is 0."""
+def _magnitude(spectrum: torch.Tensor) -> torch.Tensor:
+    """``sqrt(re^2 + im^2)``, the seed's magnitude (not ``hypot``: the zero test below must see the same
+    underflow of ``|X|^2`` that the seed's does)."""
     parts = torch.view_as_real(spectrum)
-    real, imag = parts[..., 0], parts[..., 1]
-    squared = real * real + imag * imag
-    magnitude = squared.sqrt()
-    inverse = torch.where(squared > 0, magnitude.reciprocal(), torch.zeros_like(magnitude))
-    angle = torch.atan2(imag * inverse, torch.where(squared > 0, real * inverse, torch.ones_like(real)))
-    return magnitude, angle
+    return (parts[..., 0].square() + parts[..., 1].square()).sqrt()
+
+
+def _angle(spectrum: torch.Tensor, magnitude: torch.Tensor) -> torch.Tensor:
+    """``angle(X)``, 0 where ``|X|`` is 0 (the seed takes the phase of such a bin as 1 + 0i). The seed
+    takes the angle of ``X / |X|``, which differs from ``atan2(im, re)`` by rounding only."""
+    parts = torch.view_as_real(spectrum)
+    angle = torch.atan2(parts[..., 1], parts[..., 0])
+    return torch.where(magnitude > 0, angle, torch.zeros_like(angle))
 
 
 def _wrap(phase: torch.Tensor) -> torch.Tensor:
@@ -98,8 +102,8 @@ def _channels(audio, params, kind: type, dtype, name: str = "audio") -> tuple[to
 
 
 def _itd(left: torch.Tensor, right: torch.Tensor, params: ITDSpectrogramParams) -> torch.Tensor:
-    left_magnitude, left_angle = _magnitude_and_angle(left)
-    right_magnitude, right_angle = _magnitude_and_angle(right)
+    left_magnitude, right_magnitude = _magnitude(left), _magnitude(right)
+    left_angle, right_angle = _angle(left, left_magnitude), _angle(right, right_magnitude)
     power = params.magphase_power
     intensity = left_magnitude.pow(power) + right_magnitude.pow(power)
     start, stop = params._bins
@@ -112,8 +116,7 @@ def _itd(left: torch.Tensor, right: torch.Tensor, params: ITDSpectrogramParams) 
 
 
 def _ilr(left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
-    left_magnitude, _ = _magnitude_and_angle(left)
-    right_magnitude, _ = _magnitude_and_angle(right)
+    left_magnitude, right_magnitude = _magnitude(left), _magnitude(right)
     ratio = right_magnitude / left_magnitude
     ilr = torch.where(ratio < 1, 1 - ratio, -(1 - ratio.reciprocal()))
     audible = (left_magnitude > 0) & (right_magnitude > 0)
@@ -146,7 +149,7 @@ def compute_ipd_spectrogram(audio, params: IPDSpectrogramParams, dtype: str | No
     """Interaural phase difference spectrogram (radians) of a stereo signal; arguments, shapes and
     errors as :func:`compute_itd_spectrogram`."""
     left, right = _channels(audio, params, IPDSpectrogramParams, dtype)
-    ipd = _magnitude_and_angle(left)[1] - _magnitude_and_angle(right)[1]
+    ipd = _angle(left, _magnitude(left)) - _angle(right, _magnitude(right))
     if params.wrapped:
         ipd = _wrap(ipd)
     return IpdSpectrogram(ipd, params, *_axes(params, ipd.shape[-1]))
@@ -156,8 +159,7 @@ def compute_ild_spectrogram(audio, params: ILDSpectrogramParams, dtype: str | No
     """Interaural level difference spectrogram (dB, ``-20 log10(|R| / |L|)``) of a stereo signal;
     arguments, shapes and errors as :func:`compute_itd_spectrogram`."""
     left, right = _channels(audio, params, ILDSpectrogramParams, dtype)
-    left_magnitude, _ = _magnitude_and_angle(left)
-    right_magnitude, _ = _magnitude_and_angle(right)
+    left_magnitude, right_magnitude = _magnitude(left), _magnitude(right)
     ild = -20.0 * torch.log10(right_magnitude / left_magnitude)
     audible = (left_magnitude > 0) & (right_magnitude > 0)
     ild = torch.where(audible, ild, torch.full_like(ild, math.nan))
