@@ -223,6 +223,10 @@ def test_one_stft_call_batches_dtypes_and_results(monkeypatch):
     assert repr(single) == f"IldSpectrogram(shape=({single.n_bins}, {single.n_frames}), dtype=float64)"
     assert single.params is params and single.unit == "ILD (dB)"
     assert isinstance(single.frequencies, list) and isinstance(single.times, list)
+    import spectrograms.torch as sgt
+
+    assert single.to_torch().data_ptr() == single.tensor.data_ptr()
+    assert sgt.batch([single, single]).shape == (2, single.n_bins, single.n_frames)
     shared = torch.from_dlpack(single)
     assert shared.data_ptr() == single.tensor.data_ptr() and single.__dlpack_device__() == (1, 0)
     assert np.asarray(single).shape == single.shape
