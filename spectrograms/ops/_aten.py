@@ -63,8 +63,8 @@ def stft(signal: torch.Tensor, window: torch.Tensor, n_fft: int, hop_length: int
         return signal.new_empty(shape, dtype=complex_dtype)
     spectrum = torch.stft(signal.reshape(-1, signal.shape[-1]), n_fft, hop_length, win_length=n_fft, window=window,
                           center=center, pad_mode=pad_mode, normalized=False, onesided=True, return_complex=True)
-    # As in the C++ kernels: a NaN or Inf anywhere in a frame shows in that frame's DC bin.
-    if not bool(torch.isfinite(spectrum[:, 0, :].real).all()):
+    # As in the C++ kernels, every bin: finite samples can still overflow the transform in any of them.
+    if not bool(torch.isfinite(spectrum).all()):
         raise ValueError(NON_FINITE_MESSAGE)
     return spectrum.reshape(shape)
 
@@ -178,9 +178,34 @@ def spectrogram(signal, window, n_fft, hop_length, center, pad_mode, power, fb_c
         filterbank = checked_dense_filterbank(fb_crow, fb_col, fb_val, n_bins, signal.dtype, signal.device)
     spectrum = stft(signal, window, n_fft, hop_length, center, pad_mode)
     values = reduce_spectrum(spectrum, power, filterbank)
+    if not bool(torch.isfinite(values).all()):  # the spectrum is finite: |X|^2 or a band sum overflowed
+        return _overflowed(spectrum, power, filterbank, floor_db, signal.dtype)
     if floor_db is not None:  # in place: values is this function's own intermediate
         values = values.clamp_(min=db_amin(floor_db, power, signal.dtype)).log10_().mul_(db_scale(power))
     return values
+
+
+def overflow_message(dtype: torch.dtype, power: float, banded: bool) -> str:
+    """The C++ spectrogram kernel's message for a linear value beyond the dtype's range."""
+    name = str(dtype).removeprefix("torch.")
+    return (f"the spectrogram of this signal exceeds the {name} range ({torch.finfo(dtype).max:g}): its "
+            f"{'magnitude' if power == 1.0 else 'power (|X|^2)'}{' summed over a filterbank band' if banded else ''} "
+            "overflows. Scale the signal down, pass float64, or ask for dB values, which are computed without "
+            "overflow")
+
+
+def _overflowed(spectrum, power, filterbank, floor_db, dtype):
+    """As the C++ kernel's wide path: float32 values redone in float64, where they are exact, so that dB
+    is right and a linear value that float32 cannot hold is refused. (float64 has no wider type on a
+    GPU: its overflow, at |X| ~ 1e154, is refused in dB too.)"""
+    if dtype == torch.float32:
+        wide = reduce_spectrum(spectrum.to(torch.complex128), power,
+                               None if filterbank is None else filterbank.double())
+        if floor_db is not None:
+            return wide.clamp_(min=db_amin(floor_db, power, dtype)).log10_().mul_(db_scale(power)).float()
+        if float(wide.max()) <= torch.finfo(dtype).max:
+            return wide.float()
+    raise ValueError(overflow_message(dtype, power, filterbank is not None))
 
 
 def stft_adjoint(grad: torch.Tensor, window: torch.Tensor, n_samples: int, n_fft: int, hop_length: int,
