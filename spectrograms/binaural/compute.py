@@ -58,7 +58,7 @@ def _spectra(signal: torch.Tensor, params: _BandParams, dtype) -> torch.Tensor:
     if signal.shape[-1] + 2 * pad < stft.n_fft:
         # The seed library makes one frame, zero beyond the signal, where a whole frame does not fit.
         signal = torch.nn.functional.pad(signal, (0, stft.n_fft - 2 * pad - signal.shape[-1]))
-    window = stft.window.coefficients(stft.n_fft, signal.dtype, periodic=False)
+    window = stft.window.coefficients(stft.n_fft, signal.dtype, periodic=False).to(signal.device)
     check_unread_samples_finite(signal, stft.n_fft, stft.hop_size, stft.centre)
     spectrum = call_native(ops.stft, signal, window, n_fft=stft.n_fft, hop_length=stft.hop_size,
                            center=stft.centre, pad_mode=stft.pad_mode)
@@ -109,8 +109,10 @@ def _itd(left: torch.Tensor, right: torch.Tensor, params: ITDSpectrogramParams) 
     start, stop = params._bins
     real = left_magnitude.dtype
     # Divided as the seed divides: wrapped / ((2 pi * df) * k), in the compute precision.
-    scale = (torch.tensor(2 * math.pi, dtype=real) * torch.tensor(params._bin_width, dtype=real)
-             * torch.arange(start, stop, dtype=real)).unsqueeze(-1)
+    device = left_magnitude.device
+    scale = (torch.tensor(2 * math.pi, dtype=real, device=device)
+             * torch.tensor(params._bin_width, dtype=real, device=device)
+             * torch.arange(start, stop, dtype=real, device=device)).unsqueeze(-1)
     itd = _wrap(left_angle - right_angle) / scale
     return torch.where(intensity > 0, itd, torch.zeros_like(itd))
 
@@ -225,8 +227,8 @@ def compute_itd_spectrogram_diff(reference, test, params: ITDSpectrogramParams, 
     diff = _itd(test_left, test_right, params) - _itd(reference_left, reference_right, params)
     per_frame = diff.sum(-2) / diff.shape[-2]
     real = per_frame.dtype
-    degrees = (per_frame.abs() * torch.tensor(1.0 / _ITD_AT_90_DEGREES, dtype=real)
-               * torch.tensor(90.0, dtype=real)).mean(-1)
+    degrees = (per_frame.abs() * torch.tensor(1.0 / _ITD_AT_90_DEGREES, dtype=real, device=per_frame.device)
+               * torch.tensor(90.0, dtype=real, device=per_frame.device)).mean(-1)
     return per_frame, _scalar(degrees), _scalar(_finite_median(per_frame))
 
 
