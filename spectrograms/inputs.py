@@ -10,6 +10,11 @@ Policy:
     * Complex, boolean and non-numeric input is refused with a TypeError.
     * NaN and Inf samples are refused with an InvalidInputError (the native op detects them as it
       reads the frames, so the check costs no extra pass over the signal).
+    * Time is the last axis. An input shaped like ``(frames, channels)``, as ``soundfile.read`` returns
+      multichannel audio, is refused rather than read as thousands of signals of 2 samples: a last
+      axis of at most ``MAX_CHANNELS`` (8) samples with a second-to-last axis at least
+      ``CHANNELS_RATIO`` (64) times longer (so ``(16000, 2)`` and ``(16000, 1)`` are refused, a batch
+      ``(4, 16000)`` or ``(2, 8)`` is not). The error suggests ``.T`` or a mix-down.
 """
 
 from __future__ import annotations
@@ -21,13 +26,19 @@ from .errors import InvalidInputError, InvalidTypeError
 
 _PCM_SCALE = {torch.int8: 128.0, torch.int16: 32768.0, torch.int32: 2.0**31}
 
+# The channel-last rule (module docstring): 8 covers 7.1 audio; no real batch has 64 times more signals
+# than samples per signal, since no transform makes a frame out of 8 samples or fewer.
+MAX_CHANNELS = 8
+CHANNELS_RATIO = 64
+
 
 def as_signal(samples, *, name: str = "samples", max_dims: int = 2) -> torch.Tensor:
     """Returns ``samples`` as a contiguous float32/float64 tensor of 1 to ``max_dims`` dims.
 
     Raises:
         InvalidTypeError: not an array, tensor or sequence of numbers; complex, bool or int64 data.
-        InvalidInputError: 0-d, more than ``max_dims`` dims, or an empty time (or batch) axis.
+        InvalidInputError: 0-d, more than ``max_dims`` dims, an empty time (or batch) axis, or a
+            ``(frames, channels)`` layout (see the module docstring).
     """
     tensor = _as_float(as_tensor(samples, name), name)
     if tensor.dim() == 0 or tensor.dim() > max_dims:
@@ -35,6 +46,13 @@ def as_signal(samples, *, name: str = "samples", max_dims: int = 2) -> torch.Ten
         raise InvalidInputError(f"{name} must have shape {allowed}, got shape {tuple(tensor.shape)}")
     if tensor.shape[-1] == 0:
         raise InvalidInputError(f"{name} is empty (shape {tuple(tensor.shape)}); it needs at least 1 sample")
+    channels = tensor.shape[-1]
+    if tensor.dim() >= 2 and channels <= MAX_CHANNELS and tensor.shape[-2] >= CHANNELS_RATIO * channels:
+        shape = tuple(tensor.shape)
+        raise InvalidInputError(
+            f"{name} has shape {shape}, which looks like (frames, channels) as soundfile.read returns it, not "
+            f"(..., time): time must be the last axis. Pass {name}.T for one signal per channel, or "
+            f"{name}.mean(axis=-1) to mix the {channels} channel(s) down to mono")
     if tensor.numel() == 0:
         raise InvalidInputError(f"{name} has an empty batch (shape {tuple(tensor.shape)})")
     return tensor.contiguous()

@@ -156,6 +156,17 @@ class WindowType:
         return f"WindowType.{self.kind}"
 
 
+def _alias(name: str, value, alias: str, alias_value, default):
+    """The value of a parameter that has two spellings (the seed's ``name`` and torchaudio's ``alias``)."""
+    if value is not None and alias_value is not None:
+        raise InvalidTypeError(f"{name} and {alias} are the same parameter; pass one of them, got "
+                               f"{name}={value!r} and {alias}={alias_value!r}")
+    value = alias_value if value is None else value
+    if value is None and default is None:
+        raise InvalidTypeError(f"StftParams needs {name} (or {alias}): the samples between frame starts")
+    return default if value is None else value
+
+
 def _nonzero(name: str, value: float) -> float:
     if value == 0:
         raise InvalidInputError(f"cannot normalize a window by its {name}: it is 0")
@@ -179,7 +190,7 @@ def _as_window(window) -> WindowType:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class StftParams:
     """Framing and window of a short-time Fourier transform.
 
@@ -193,6 +204,8 @@ class StftParams:
             hop_size`` for even ``n_fft``). If False, frames start at sample 0 and there are
             ``1 + (n_samples - n_fft) // hop_size`` of them.
         pad_mode: ``"constant"`` (zeros, librosa's default) or ``"reflect"`` (torchaudio's default).
+        hop_length, center: torchaudio's and librosa's names for ``hop_size`` and ``centre``
+            (keyword only); giving both spellings of one parameter is refused.
     """
 
     n_fft: int
@@ -200,6 +213,18 @@ class StftParams:
     window: WindowType = field(default_factory=lambda: WindowType.hanning)
     centre: bool = True
     pad_mode: str = "constant"
+
+    # A hand-written __init__ (the dataclass is init=False) only to take the aliases; fields, equality,
+    # hashing, repr and dataclasses.replace stay the dataclass's.
+    def __init__(self, n_fft: int, hop_size: int | None = None, window: WindowType | str | None = None,
+                 centre: bool | None = None, pad_mode: str = "constant", *, hop_length: int | None = None,
+                 center: bool | None = None):
+        object.__setattr__(self, "n_fft", n_fft)
+        object.__setattr__(self, "hop_size", _alias("hop_size", hop_size, "hop_length", hop_length, None))
+        object.__setattr__(self, "window", WindowType.hanning if window is None else window)
+        object.__setattr__(self, "centre", _alias("centre", centre, "center", center, True))
+        object.__setattr__(self, "pad_mode", pad_mode)
+        self.__post_init__()
 
     def __post_init__(self):
         object.__setattr__(self, "n_fft", bounded_int("n_fft", self.n_fft, MAX_N_FFT))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import numbers
+
 import torch
 from torch import nn
 
@@ -31,10 +34,58 @@ from ._common import (
 )
 
 
+# torchaudio's positional parameter orders. Parameters this library has no counterpart for (``pad``,
+# ``onesided``, ``return_complex``) are accepted only at torchaudio's default, so a positional call that
+# would mean something different is refused rather than silently computing another transform.
+_UNSUPPORTED_DEFAULTS = {"pad": 0, "onesided": (None, True), "return_complex": (None, True)}
+_SPECTROGRAM_ORDER = ("n_fft", "win_length", "hop_length", "pad", "window_fn", "power", "normalized", "wkwargs",
+                      "center", "pad_mode", "onesided", "return_complex")
+_MEL_ORDER = ("sample_rate", "n_fft", "win_length", "hop_length", "f_min", "f_max", "pad", "n_mels", "window_fn",
+              "power", "normalized", "wkwargs", "center", "pad_mode", "onesided", "norm", "mel_scale")
+_MFCC_ORDER = ("sample_rate", "n_mfcc", "dct_type", "norm", "log_mels", "melkwargs")
+_DB_ORDER = ("stype", "top_db")
+
+
+def _torchaudio_positional(order: tuple[str, ...], first: tuple[type, ...] = (numbers.Real,)):
+    """Lets a constructor also take torchaudio's positional form (``MelSpectrogram(16000, 512)``).
+
+    The call is in torchaudio's form when its first positional argument is of a ``first`` type (a
+    number, or a string for AmplitudeToDB) rather than a parameter object; the positional values are
+    then named by ``order`` and passed on as keywords, so the keyword path validates them.
+    """
+
+    def decorate(init):
+        @functools.wraps(init)  # keeps the signature, which _objects_or_keywords reads its defaults from
+        def __init__(self, *args, **kwargs):
+            if not args or isinstance(args[0], bool) or not isinstance(args[0], first):
+                return init(self, *args, **kwargs)
+            cls = type(self).__name__
+            if len(args) > len(order):
+                raise InvalidTypeError(f"{cls} takes at most {len(order)} positional arguments in torchaudio's "
+                                       f"order ({', '.join(order)}), got {len(args)}")
+            for name, value in zip(order, args):
+                if name in kwargs:
+                    raise InvalidTypeError(f"{cls} got {name} both positionally and as a keyword")
+                if name in _UNSUPPORTED_DEFAULTS:
+                    allowed = _UNSUPPORTED_DEFAULTS[name]
+                    allowed = allowed if isinstance(allowed, tuple) else (allowed,)
+                    if value not in allowed:
+                        raise InvalidInputError(f"{cls}: {name}={value!r} is not supported; only torchaudio's "
+                                                f"default ({' or '.join(map(repr, allowed))}) is")
+                    continue
+                kwargs[name] = value
+            return init(self, **kwargs)
+
+        return __init__
+
+    return decorate
+
+
 class Spectrogram(_SpectralTransform):
     """Linear-frequency spectrogram, ``(..., time) -> (..., n_fft // 2 + 1, n_frames)``.
 
-    ``Spectrogram(params)`` with a :class:`~spectrograms.SpectrogramParams`, or torchaudio's keywords.
+    ``Spectrogram(params)`` with a :class:`~spectrograms.SpectrogramParams`, or torchaudio's keywords,
+    or its positional form in its order (``Spectrogram(400)``, ``Spectrogram(512, None, 128)``).
 
     Args:
         params: framing, window and sample rate (seed form).
@@ -54,6 +105,7 @@ class Spectrogram(_SpectralTransform):
         sample_rate: gives the frequency axis its units (default 16000).
     """
 
+    @_torchaudio_positional(_SPECTROGRAM_ORDER)
     def __init__(self, params: SpectrogramParams | None = None, db_params: LogParams | None = None, *,
                  n_fft: int = 400, win_length: int | None = None, hop_length: int | None = None,
                  window_fn=torch.hann_window, wkwargs: dict | None = None, power: float | None = 2.0,
@@ -84,7 +136,8 @@ class MelSpectrogram(_BandSpectrogram):
     ``MelSpectrogram(params, mel_params[, db_params])`` with the seed's parameter objects, or
     torchaudio's keywords (``MelSpectrogram(sample_rate=16000, n_fft=512, hop_length=256, n_mels=128)``;
     defaults as ``torchaudio.transforms.MelSpectrogram``: n_fft 400, hop ``win_length // 2``, 128 mels
-    on the HTK scale without normalisation, reflect padding). The filterbank is a CSR buffer, applied
+    on the HTK scale without normalisation, reflect padding), also positionally in torchaudio's order
+    (``MelSpectrogram(16000, 512, None, 256)``). The filterbank is a CSR buffer, applied
     inside the fused native pass.
 
     Args:
@@ -101,6 +154,7 @@ class MelSpectrogram(_BandSpectrogram):
         mel_scale: ``"htk"`` (default) or ``"slaney"``.
     """
 
+    @_torchaudio_positional(_MEL_ORDER)
     def __init__(self, params: SpectrogramParams | None = None, mel_params: MelParams | None = None,
                  db_params: LogParams | None = None, *, sample_rate: float = 16000.0, n_fft: int = 400,
                  win_length: int | None = None, hop_length: int | None = None, f_min: float = 0.0,
@@ -202,7 +256,9 @@ class Chromagram(_SpectralTransform):
         self.chroma_params = chroma_params
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        return normalize_frames(super().forward(waveform), self.chroma_params.norm)
+        signal = _in_float32(waveform)
+        chroma = normalize_frames(super().forward(signal), self.chroma_params.norm)
+        return chroma if signal is waveform else chroma.to(waveform.dtype)
 
 
 class AmplitudeToDB(nn.Module):
@@ -214,12 +270,14 @@ class AmplitudeToDB(nn.Module):
         db_params: seed form: ``amin`` is the linear value of ``db_params.floor_db``, so the output
             floor is ``floor_db`` dB (the same as the fused ``db_params`` of the spectrogram layers).
             Default: torchaudio's ``amin = 1e-10`` (-100 dB for power).
-        stype: ``"power"`` (default) or ``"magnitude"``.
+        stype: ``"power"`` (default) or ``"magnitude"``; torchaudio's positional form
+            ``AmplitudeToDB("power", 80)`` gives ``stype`` and ``top_db``.
         top_db: if given, values more than ``top_db`` below each spectrogram's maximum (over its last
             two axes) are raised to ``max - top_db``. (torchaudio takes the maximum over the last three
             axes, which mixes the items of a ``(batch, bins, frames)`` input; this layer does not.)
     """
 
+    @_torchaudio_positional(_DB_ORDER, first=(str,))
     def __init__(self, db_params: LogParams | None = None, *, stype: str = "power", top_db: float | None = None):
         super().__init__()
         one_of("stype", stype, ("power", "magnitude"))
@@ -251,11 +309,13 @@ class MFCC(nn.Module):
 
     torchaudio form ``MFCC(sample_rate=16000, n_mfcc=40, dct_type=2, norm="ortho", log_mels=False,
     melkwargs=None)``: as ``torchaudio.transforms.MFCC``: a :class:`MelSpectrogram` from ``melkwargs``,
-    then dB with ``top_db=80`` (or ``log(mel + 1e-6)`` with ``log_mels``), then the orthonormal DCT-II.
+    then dB with ``top_db=80`` (or ``log(mel + 1e-6)`` with ``log_mels``), then the orthonormal DCT-II;
+    also positionally (``MFCC(16000, 13)``).
 
     The DCT (times the lifter) is a buffer of shape ``(n_mfcc, n_mels)``.
     """
 
+    @_torchaudio_positional(_MFCC_ORDER)
     def __init__(self, params: SpectrogramParams | None = None, mel_params: MelParams | None = None,
                  mfcc_params: MfccParams | None = None, db_params: LogParams | None = None, *,
                  sample_rate: float = 16000.0, n_mfcc: int = 40, dct_type: int = 2, norm: str | None = "ortho",
@@ -293,9 +353,21 @@ class MFCC(nn.Module):
         return self.mel_spectrogram.frame_lengths(sample_lengths)
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
-        mel = self.mel_spectrogram(waveform)
+        signal = _in_float32(waveform)
+        mel = self.mel_spectrogram(signal)
         mel = torch.log(mel + 1e-6) if self.log_mels else self.amplitude_to_db(mel)
-        return torch.matmul(self.dct.to(mel.dtype), mel)
+        mfcc = torch.matmul(self.dct.to(mel.dtype), mel)
+        return mfcc if signal is waveform else mfcc.to(waveform.dtype)
+
+
+def _in_float32(waveform):
+    """A float16/bfloat16 waveform as float32, so that a layer's whole chain (power, dB, DCT,
+    normalisation) runs in float32 and only its output is cast back: float16 holds neither the power of
+    ordinary audio (it overflows above 65504) nor small band powers (they flush to 0, and dB of 0 and
+    0/0 normalisations are NaN). Anything else is passed on as it is, for the layers to check."""
+    if isinstance(waveform, torch.Tensor) and waveform.dtype in (torch.float16, torch.bfloat16):
+        return waveform.float()
+    return waveform
 
 
 # --- Training-time layers ---------------------------------------------------------------------------
