@@ -89,6 +89,23 @@ def test_a_wrong_data_root_is_one_line(tmp_path):
     assert "Traceback" not in result.stdout + result.stderr
 
 
+def test_the_module_form_resolves_the_same_classes(tmp_path):
+    # `python -m` runs the recipe as __main__; its class paths must still be the package's.
+    result = _run(["-m", "spectrograms.recipes.audio_classification", "fit", "--config",
+                   ROOT / "configs" / "audio_folder.yaml", "--data.root", tmp_path / "missing", *_outputs(tmp_path)],
+                  cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"error: {tmp_path / 'missing'}: dataset root folder not found" in result.stderr, result.stderr[-3000:]
+
+
+def test_a_folder_config_without_root_is_refused(tmp_path):
+    result = _run([RECIPE, "fit", "--config", ROOT / "configs" / "audio_folder.yaml", *_outputs(tmp_path)],
+                  cwd=tmp_path)
+    assert result.returncode != 0
+    assert "required: root" in result.stderr, result.stderr[-3000:]
+    assert not list(tmp_path.rglob("*.ckpt"))  # nothing trained on a fallback data set
+
+
 def test_module_entry_lists_its_subcommands(tmp_path):
     result = _run(["-m", "spectrograms", "--help"], cwd=tmp_path)
     assert result.returncode == 0

@@ -280,4 +280,8 @@ def main(args: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Under ``python -m`` this file runs as __main__, a second copy of the module whose classes are not the
+    # ones the configs' class_path names; the command line must run on the package's own module.
+    from spectrograms.recipes.audio_classification import main as package_main
+
+    sys.exit(package_main())
