@@ -9,6 +9,7 @@ venv is missing.
 
 from __future__ import annotations
 
+import os
 import pathlib
 import subprocess
 import tempfile
@@ -46,9 +47,10 @@ def run_seed(script: str, **arrays) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         inputs, outputs = pathlib.Path(folder, "in.npz"), pathlib.Path(folder, "out.npz")
         np.savez(inputs, **{name: np.asarray(value) for name, value in arrays.items()})
-        # -P and a neutral cwd: the seed venv must not import this checkout's package.
+        # -P, a neutral cwd and no PYTHONPATH: the seed venv must not import this checkout's package.
+        env = {name: value for name, value in os.environ.items() if name != "PYTHONPATH"}
         result = subprocess.run([str(SEED_PYTHON), "-P", "-c", _PRELUDE + script + _EPILOGUE, str(inputs),
-                                 str(outputs)], capture_output=True, text=True, cwd=folder, timeout=300)
+                                 str(outputs)], capture_output=True, text=True, cwd=folder, env=env, timeout=300)
         if result.returncode != 0:
             raise AssertionError(f"the seed script failed:\n{result.stderr[-4000:]}")
         with np.load(outputs, allow_pickle=False) as loaded:
