@@ -123,10 +123,16 @@ def _check_f32(seed, left, right):
                                                                 dtype="float32")
             theirs = seed[f"data_{f}_{b}"]
             assert result.data.dtype == theirs.dtype == np.float32
+            ours = result.data
+            if kind == "ipd":
+                # A phase within rounding of +-pi may come out on either side of the cut: compare modulo 2 pi.
+                finite = np.isfinite(theirs)
+                ours = theirs.astype(np.float64).copy()
+                ours[finite] += np.angle(np.exp(1j * (result.data[finite] - theirs[finite].astype(np.float64))))
             # Measured here: at most 1.5e-3 of the largest value (a weak bin's phase), 5e-6 on average.
-            _close(result.data, theirs, 5e-3)
+            _close(ours, theirs, 5e-3)
             finite = np.isfinite(theirs)
-            assert np.abs(result.data[finite] - theirs[finite]).mean() <= 1e-4 * np.abs(theirs[finite]).max()
+            assert np.abs(ours[finite] - theirs[finite]).mean() <= 1e-4 * np.abs(theirs[finite]).max()
 
 
 @needs_seed
