@@ -1,15 +1,14 @@
 """Training from features precomputed by :func:`spectrograms.extract.extract`.
 
 :class:`PrecomputedFeatureDataset` reads the output folder's ``manifest.jsonl`` and seeks straight to
-each item's ``.npy`` member in its tar shard (the manifest records its byte offset and size), so no
-shard is scanned or unpacked. :class:`PrecomputedCollate` pads the items exactly as
+each item's ``.npy`` (or gzipped ``.npy.gz``) member in its tar shard (the manifest records its byte
+offset and size), so no shard is scanned or unpacked. :class:`PrecomputedCollate` pads the items exactly as
 :class:`~spectrograms.data.datamodule.SpectrogramCollate` pads computed features (with the feature's
 floor), so a DataModule gives the same batches, lengths and labels either way.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,6 +19,7 @@ import torch
 from torch.utils.data import Dataset
 
 from ..errors import InvalidInputError
+from ..extract.shards import read_member
 
 __all__ = ["PrecomputedCollate", "PrecomputedFeatureDataset"]
 
@@ -33,7 +33,9 @@ class PrecomputedFeatureDataset(Dataset):
 
     Attributes:
         config: the folder's ``config.json`` (``features``, ``dtype``, ``classes``, ...).
-        features: the :class:`~spectrograms.data.datamodule.FeatureConfig` the shards hold.
+        features: the feature config the shards hold (a
+            :class:`~spectrograms.data.datamodule.FeatureConfig` or a
+            :class:`~spectrograms.extract.KaldiFbankConfig`).
         classes: class names (a label indexes it); ``["0"]`` for unlabelled corpora.
         labels: label of every item (``-1`` where the corpus has none).
         rows: the manifest rows.
@@ -46,7 +48,7 @@ class PrecomputedFeatureDataset(Dataset):
     """
 
     def __init__(self, root: str | Path) -> None:
-        from .datamodule import FeatureConfig
+        from ..extract.kinds import feature_from_dict
 
         self.root = Path(root)
         config_path, manifest_path = self.root / "config.json", self.root / "manifest.jsonl"
@@ -57,7 +59,8 @@ class PrecomputedFeatureDataset(Dataset):
                     "`spectrograms extract`"
                 )
         self.config = json.loads(config_path.read_text())
-        self.features = FeatureConfig(**self.config["features"])
+        self.features = feature_from_dict(self.config["features"])
+        self.compression = self.config.get("compression")
         self.rows = [json.loads(line) for line in manifest_path.read_text().splitlines() if line.strip()]
         self.classes = list(self.config.get("classes") or ["0"])
         self._files: dict[str, Any] = {}
@@ -75,7 +78,7 @@ class PrecomputedFeatureDataset(Dataset):
         if shard is None:  # one open handle per shard and process (DataLoader workers open their own)
             shard = self._files[row["shard"]] = open(self.root / row["shard"], "rb")
         shard.seek(row["data_offset"])
-        array = np.load(io.BytesIO(shard.read(row["data_size"])), allow_pickle=False)
+        array = read_member(shard.read(row["data_size"]), self.compression)
         features = torch.from_numpy(array).to(torch.float32)
         return features, -1 if row["label"] is None else int(row["label"])
 
@@ -93,14 +96,18 @@ class PrecomputedCollate:
     lengths and labels ``(batch,)`` int64.
 
     Args:
-        features: the FeatureConfig the items were computed with (gives the padding value).
+        features: the feature config the items were computed with (gives the padding value: for a
+            KaldiFbankConfig the log of Kaldi's floor, the value of silence).
     """
 
     def __init__(self, features) -> None:
         self.features = features
-        # The value computed batches pad with, taken from a real result so both paths agree.
-        spec = features.build_plan().compute(np.zeros(features.n_fft, dtype=np.float32))
-        self.pad_value = float(spec.floor)
+        if hasattr(features, "pad_value"):
+            self.pad_value = float(features.pad_value)
+        else:
+            # The value computed batches pad with, taken from a real result so both paths agree.
+            spec = features.build_plan().compute(np.zeros(features.n_fft, dtype=np.float32))
+            self.pad_value = float(spec.floor)
 
     def worker_init(self, worker_id: int) -> None:
         torch.set_num_threads(1)

@@ -1,0 +1,172 @@
+"""The work unit: one shard's items decoded, their features computed, one tar written atomically.
+
+Features are computed either item by item (CPU, one torch thread per worker process), or, with a
+``device``, in padded batches on that device: items are sorted by length and grouped so that a batch
+holds at most ``batch_seconds`` of (padded) audio, computed in one call, and each item cut back to
+its own frame count. The framing of every kind pads with zeros, so an item's frames do not depend on
+the padding after it: the batch path gives the numbers of the item-by-item path (the tests check it).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import os
+import tarfile
+import time
+import uuid
+from pathlib import Path
+
+import numpy as np
+
+from ..data.datasets import AudioFileError, load_audio
+from ..errors import SpectrogramError
+
+__all__ = ["COMPRESSIONS", "extract_shard", "read_member", "shard_done", "shard_name"]
+
+COMPRESSIONS = (None, "gzip")
+# Test hook: seconds each shard task sleeps, so a test can kill a Dask worker while it holds a shard.
+DELAY_ENV = "SPECTROGRAMS_EXTRACT_TEST_DELAY"
+
+
+def shard_name(index: int) -> str:
+    return f"shard-{index:06d}"
+
+
+def shard_done(out_dir: Path, index: int) -> bool:
+    """A shard is done when its tar exists (renamed last) and its record does."""
+    name = shard_name(index)
+    return (out_dir / f"{name}.tar").is_file() and (out_dir / f"{name}.json").is_file()
+
+
+def _npy_bytes(array: np.ndarray, compression: str | None) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array, allow_pickle=False)
+    if compression == "gzip":
+        # mtime=0: same input, same bytes, so a redone or rescheduled shard is identical.
+        return gzip.compress(buffer.getvalue(), compresslevel=6, mtime=0)
+    return buffer.getvalue()
+
+
+def read_member(data: bytes, compression: str | None) -> np.ndarray:
+    """The array of one ``.features.npy`` (or ``.features.npy.gz``) member's bytes."""
+    if compression == "gzip":
+        data = gzip.decompress(data)
+    return np.load(io.BytesIO(data), allow_pickle=False)
+
+
+def _add_member(tar: tarfile.TarFile, name: str, data: bytes) -> None:
+    info = tarfile.TarInfo(name)
+    info.size = len(data)
+    info.mtime = 0  # same input, same bytes: reruns and rescheduled shards write identical files
+    tar.addfile(info, io.BytesIO(data))
+
+
+def _load(items: list[dict], sample_rate: int, errors: list[dict]) -> list[tuple[dict, object]]:
+    loaded = []
+    for item in items:
+        try:
+            waveform = load_audio(item["path"], sample_rate, offset=item["offset"], duration=item["duration"])
+        except (SpectrogramError, AudioFileError, ValueError, OSError) as exc:
+            errors.append({"path": item["path"], "reason": f"{type(exc).__name__}: {exc}"})
+            continue
+        loaded.append((item, waveform))
+    return loaded
+
+
+def _features_one_by_one(extractor, loaded, errors):
+    results = []
+    for item, waveform in loaded:
+        try:
+            results.append((item, waveform.shape[-1], extractor.one(waveform)))
+        except SpectrogramError as exc:  # e.g. a signal too short for one frame: listed, never fatal
+            errors.append({"path": item["path"], "reason": f"{type(exc).__name__}: {exc}"})
+    return results
+
+
+def _features_batched(extractor, loaded, device: str, batch_samples: int):
+    """Padded batches by duration on ``device``; each item cut back to its own frames."""
+    import torch
+
+    order = sorted(range(len(loaded)), key=lambda i: loaded[i][1].shape[-1])
+    results = []
+    start = 0
+    while start < len(order):
+        # Sorted by length, so the batch's padded size is its last item's length times its size.
+        stop = start + 1
+        while stop < len(order) and loaded[order[stop]][1].shape[-1] * (stop + 1 - start) <= batch_samples:
+            stop += 1
+        members = order[start:stop]
+        lengths = torch.tensor([loaded[i][1].shape[-1] for i in members])
+        waveforms = [loaded[i][1] for i in members]
+        batch = torch.nn.utils.rnn.pad_sequence(waveforms, batch_first=True)
+        out, frames = extractor.batch(batch.to(device, non_blocking=True), lengths)
+        out = out.cpu()
+        for row, i, n_samples, n_frames in zip(out, members, lengths.tolist(), frames.tolist()):
+            results.append((loaded[i][0], n_samples, row[:, :n_frames]))
+        start = stop
+    return results
+
+
+def extract_shard(task: dict) -> dict:
+    """Work unit: extract one shard's items and write its tar and record files atomically.
+
+    Args:
+        task: ``output_dir``, ``index`` (shard number), ``items`` (dicts with ``key``, ``path``,
+            ``label``, ``offset``, ``duration``), ``features`` (a feature config as a dict, see :mod:`.kinds`), ``dtype``,
+            ``compression`` (None or ``"gzip"``), ``feature_hash``, and optionally ``device`` (batch
+            path on that device) and ``batch_seconds`` (audio per batch there).
+
+    Returns:
+        ``{"index", "rows", "errors", "audio_seconds"}``, also written as ``shard-NNNNNN.json``.
+    """
+    import torch
+
+    from .kinds import build_extractor, feature_from_dict
+
+    if task.get("device") is None:
+        torch.set_num_threads(1)  # one process (or Dask worker) per core
+    delay = float(os.environ.get(DELAY_ENV, "0") or 0)
+    if delay:
+        time.sleep(delay)
+    config = feature_from_dict(task["features"])
+    extractor = build_extractor(config)
+    out_dir = Path(task["output_dir"])
+    name = shard_name(task["index"])
+    dtype = np.dtype(task["dtype"])
+    compression = task.get("compression")
+    suffix = ".features.npy.gz" if compression == "gzip" else ".features.npy"
+    errors: list[dict] = []
+    loaded = _load(task["items"], config.sample_rate, errors)
+    if task.get("device") is None:
+        computed = _features_one_by_one(extractor, loaded, errors)
+    else:
+        batch_samples = int(task.get("batch_seconds", 600.0) * config.sample_rate)
+        computed = _features_batched(extractor, loaded, task["device"], batch_samples)
+    rows, audio_seconds = [], 0.0
+    unique = f".tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp_tar = out_dir / f"{name}.tar{unique}"
+    with tarfile.open(tmp_tar, "w", format=tarfile.USTAR_FORMAT) as tar:
+        for item, n_samples, features in computed:
+            array = features.contiguous().numpy().astype(dtype, copy=False)
+            duration = n_samples / config.sample_rate
+            audio_seconds += duration
+            row = {"path": item["path"], "label": item["label"], "offset": item["offset"],
+                   "duration": duration, "frames": int(array.shape[-1]), "shard": f"{name}.tar",
+                   "key": item["key"], "feature": task["feature_hash"]}
+            _add_member(tar, item["key"] + suffix, _npy_bytes(array, compression))
+            _add_member(tar, f"{item['key']}.json", json.dumps(row).encode())
+            rows.append(row)
+    # Byte positions of each features member, so a reader seeks straight to it.
+    with tarfile.open(tmp_tar, "r") as tar:
+        where = {m.name: (m.offset_data, m.size) for m in tar.getmembers()}
+    for row in rows:
+        row["data_offset"], row["data_size"] = where[row["key"] + suffix]
+    rows.sort(key=lambda row: row["key"])
+    record = {"index": task["index"], "rows": rows, "errors": errors, "audio_seconds": audio_seconds}
+    tmp_record = out_dir / f"{name}.json{unique}"
+    tmp_record.write_text(json.dumps(record))
+    os.replace(tmp_record, out_dir / f"{name}.json")
+    os.replace(tmp_tar, out_dir / f"{name}.tar")  # last: the tar's presence means the shard is done
+    return record
