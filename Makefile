@@ -16,7 +16,7 @@ FFTW_HEADER := /usr/include/fftw3.h
 # espeak-ng speaks the real speech the parity tests run on (tests/conftest.py: the speech fixture).
 ESPEAK := /usr/bin/espeak-ng
 
-.PHONY: setup seed-venv test demo bench clean
+.PHONY: setup seed-venv test demo bench clean sanitize
 
 setup: $(STAMP_EXT)
 
@@ -62,6 +62,25 @@ demo: setup
 
 bench: setup
 	$(PY) -m spectrograms.bench
+
+# An ASan+UBSan build of the extension, made in a copy of the package under build/sanitize (the
+# shared spectrograms/_C*.so is left alone), and SANITIZE_TESTS run against it with the sanitizer
+# runtimes preloaded (python itself is not instrumented). Leak checking is off: the interpreter and
+# torch keep memory until exit by design. Any sanitizer report fails the run.
+SANITIZE_DIR := build/sanitize
+SANITIZE_TESTS ?= tests/ops tests/test_fft.py tests/test_compute.py tests/test_features.py tests/test_plan_cache.py \
+	tests/test_overflow.py tests/test_reliability.py tests/test_nn.py
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
+sanitize: $(STAMP_DEPS)
+	rm -rf $(SANITIZE_DIR) && mkdir -p $(SANITIZE_DIR)
+	tar -cf - --exclude='__pycache__' --exclude='*.so' setup.py pyproject.toml spectrograms spectrograms_ext tests \
+	  | tar -xf - -C $(SANITIZE_DIR)
+	cd $(SANITIZE_DIR) && CFLAGS="$(SANITIZE_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  $(abspath $(PY)) setup.py -q build_ext --inplace
+	nm -D $(SANITIZE_DIR)/spectrograms/_C*.so | grep -q __asan_report || { echo "error: no ASan in the build" >&2; exit 1; }
+	cd $(SANITIZE_DIR) && LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
+	  ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(abspath $(PY)) -m pytest -q -p no:cacheprovider -m "not slow" $(SANITIZE_TESTS)
 
 clean:
 	rm -rf build *.egg-info spectrograms/_C*.so
