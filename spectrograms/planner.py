@@ -149,6 +149,11 @@ class SpectrogramPlan:
     def __call__(self, samples) -> Spectrogram:
         return self.compute(samples)
 
+    def stream(self):
+        """A stream of this plan: ``push`` chunks, get the new frames; see :mod:`spectrograms.stream`."""
+        from .stream import plan_stream
+        return plan_stream(self)
+
     def __repr__(self):
         bands = self.filterbank.name if self.filterbank is not None else "linear"
         return f"SpectrogramPlan({bands} {self.scale}, n_bins={self.n_bins}, params={self.params})"
@@ -266,6 +271,11 @@ class MfccPlan:
     def __call__(self, samples) -> Mfcc:
         return self.compute(samples)
 
+    def stream(self):
+        """A stream of this plan: ``push`` chunks, get the new frames; see :mod:`spectrograms.stream`."""
+        from .stream import plan_stream
+        return plan_stream(self)
+
     def __repr__(self):
         return f"MfccPlan(n_mfcc={self.n_mfcc}, n_mels={self.mel_params.n_mels}, params={self.params})"
 
@@ -307,6 +317,11 @@ class ChromagramPlan:
 
     def __call__(self, samples) -> Chromagram:
         return self.compute(samples)
+
+    def stream(self):
+        """A stream of this plan: ``push`` chunks, get the new frames; see :mod:`spectrograms.stream`."""
+        from .stream import plan_stream
+        return plan_stream(self)
 
     def __repr__(self):
         return f"ChromagramPlan(n_chroma={self.n_chroma}, norm={self.chroma_params.norm!r}, params={self.params})"

@@ -1,0 +1,373 @@
+"""Streams: feed audio in chunks, get back the frames that became complete, equal to the offline result.
+
+``stream = plan.stream()`` works for every plan kind (linear/mel/ERB/log-Hz x power/magnitude/dB, MFCC,
+chromagram, PCEN) and :func:`kaldi_fbank_stream` / :func:`kaldi_mfcc_stream` give Kaldi's online front-end
+(``snip_edges`` true or false, as kaldi-native-fbank's ``OnlineFbank``)::
+
+    stream = plan.stream()
+    for chunk in chunks:                 # any sizes, 0 and 1 sample included; (time,) or (batch, time)
+        frames = stream.push(chunk)      # result object (..., n_bins, new_frames)
+    frames = stream.flush()              # the frames that need the end of the signal
+    stream.reset()                       # start a new signal
+
+Concatenating everything a stream returns along the last axis gives the offline result of the same
+plan on the whole signal (bitwise for the fused kernel: the same native op runs on the same samples).
+
+How: frame ``i`` reads the padded samples ``[i * hop - left, i * hop - left + frame_length)`` of the
+signal, where ``left`` is the centre padding (``n_fft // 2``) or Kaldi's ``frame_length // 2 -
+frame_shift // 2`` (``snip_edges=False``). A push appends to a carried buffer, then runs the plan's
+native op with ``centre=False`` on the stretch of samples that holds exactly the frames now complete.
+Positions before 0 (and, at :meth:`~FeatureStream.flush`, after the end) are filled by the padding
+rule: zeros, reflection (``x[-p]``, as ``pad_mode="reflect"``) or Kaldi's symmetric reflection
+(``x[-p - 1]``). The carried state is only the samples not yet consumed (at most one frame plus one
+push) and, for PCEN, the filter state: memory does not grow with the stream's length.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from . import ops
+from .errors import DimensionMismatchError, InvalidInputError, InvalidTypeError, SpectrogramError
+from .inputs import _as_float, as_tensor
+from .results import Chromagram, Mfcc, Spectrogram, TensorResult
+
+__all__ = ["FeatureStream", "StreamClosedError", "StreamFrames", "plan_stream", "kaldi_fbank_stream",
+           "kaldi_mfcc_stream"]
+
+_PAD_MODES = ("constant", "reflect", "symmetric")
+
+
+class StreamClosedError(SpectrogramError, RuntimeError):
+    """A push or flush on a stream that was already flushed (call ``reset()`` to start a new signal)."""
+
+
+class StreamFrames(TensorResult):
+    """Frames a stream returned that have no richer result type (Kaldi features).
+
+    Attributes:
+        tensor: ``(..., n_bins, n_frames)``.
+        first_frame: index of the first of these frames in the whole stream.
+        times: seconds of each frame's centre, shape ``(n_frames,)``.
+    """
+
+    def __init__(self, tensor: torch.Tensor, first_frame: int, times: np.ndarray):
+        super().__init__(tensor)
+        self.first_frame = first_frame
+        self.times = times
+
+    @property
+    def n_bins(self) -> int:
+        return self.tensor.shape[-2]
+
+    @property
+    def n_frames(self) -> int:
+        return self.tensor.shape[-1]
+
+
+class FeatureStream:
+    """A stateful extractor over one signal or a batch of signals advancing together.
+
+    Built by ``plan.stream()`` (or :func:`kaldi_fbank_stream`); not constructed directly.
+
+    Args:
+        frame_length: samples per frame (``n_fft``).
+        hop: samples between frame starts.
+        left_pad: padded samples before sample 0 (the centre padding).
+        pad_mode: ``"constant"`` (zeros), ``"reflect"`` or ``"symmetric"`` (Kaldi).
+        count: the offline frame count for a signal of ``n`` samples (called at flush; may raise the
+            offline entry point's error for a signal it refuses).
+        compute: ``(..., m) padded samples -> (..., n_bins, frames)`` on frames starting every ``hop``
+            samples with no padding; ``first_frame`` is passed too, for stateful kernels.
+        wrap: ``(tensor, first_frame) -> result object``.
+        state: an optional object with ``reset()``, for kernels that carry more than samples (PCEN).
+    """
+
+    def __init__(self, *, frame_length: int, hop: int, left_pad: int, pad_mode: str, count, compute, wrap,
+                 n_bins: int, sample_rate: float, state=None):
+        if pad_mode not in _PAD_MODES:
+            raise InvalidInputError(f"pad_mode must be one of {_PAD_MODES}, got {pad_mode!r}")
+        self.frame_length, self.hop, self.left_pad, self.pad_mode = frame_length, hop, left_pad, pad_mode
+        self.n_bins, self.sample_rate = n_bins, sample_rate
+        self._count, self._compute, self._wrap, self._state = count, compute, wrap, state
+        # samples a reflection needs before frame 0 can be made: x[left] (reflect) or x[left - 1]
+        self._first_needs = max(frame_length - left_pad,
+                                left_pad + 1 if pad_mode == "reflect" and left_pad else left_pad)
+        self.reset()
+
+    # --- state ------------------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Forgets the signal: the next push starts a new one (any dtype and batch size again)."""
+        self._buffer: torch.Tensor | None = None   # (batch..., capacity); column 0 is sample _start
+        self._start = 0          # signal position of the buffer's first column
+        self._fill = 0           # valid columns in the buffer
+        self._received = 0       # samples pushed so far
+        self._next = 0           # index of the next frame to emit
+        self._input_dtype: torch.dtype | None = None
+        self._closed = False
+        if self._state is not None:
+            self._state.reset()
+
+    @property
+    def frames_emitted(self) -> int:
+        """Frames returned so far (by push and flush)."""
+        return self._next
+
+    @property
+    def samples_received(self) -> int:
+        return self._received
+
+    @property
+    def latency(self) -> int:
+        """Samples that must arrive after a frame's centre before the frame is returned:
+        ``frame_length - frame_length // 2`` (the wait for the next hop boundary comes on top)."""
+        return self.frame_length - self.frame_length // 2
+
+    @property
+    def first_frame_samples(self) -> int:
+        """Samples a new stream needs before it returns its first frame."""
+        return self._first_needs
+
+    @property
+    def batch_shape(self) -> tuple[int, ...] | None:
+        """The batch shape fixed by the first push (``()`` for one signal), None before it."""
+        return None if self._buffer is None else tuple(self._buffer.shape[:-1])
+
+    @property
+    def carried_samples(self) -> int:
+        """Samples held for frames not yet complete (bounded by about a frame plus one push)."""
+        return self._fill
+
+    # --- input --------------------------------------------------------------------------------------
+
+    def _as_chunk(self, samples) -> torch.Tensor:
+        if self._closed:
+            raise StreamClosedError("this stream was flushed; call reset() before pushing a new signal")
+        raw = as_tensor(samples, "samples")
+        if self._input_dtype is not None and raw.dtype != self._input_dtype:
+            raise InvalidTypeError(f"samples has dtype {raw.dtype} but this stream started with "
+                                   f"{self._input_dtype}; a stream keeps one dtype until reset()")
+        chunk = _as_float(raw, "samples")
+        if chunk.dim() not in (1, 2):
+            raise InvalidInputError(f"samples must have shape (time,) or (batch, time), got {tuple(chunk.shape)}")
+        if self._buffer is None:
+            if chunk.dim() == 2 and chunk.shape[0] == 0:
+                raise InvalidInputError(f"samples has an empty batch (shape {tuple(chunk.shape)})")
+            self._input_dtype = raw.dtype
+            capacity = 4 * self.frame_length + 2 * chunk.shape[-1]
+            self._buffer = chunk.new_empty((*chunk.shape[:-1], capacity))
+        elif chunk.shape[:-1] != self._buffer.shape[:-1] or chunk.dtype != self._buffer.dtype:
+            raise DimensionMismatchError(f"samples has batch shape {tuple(chunk.shape[:-1])} but this stream "
+                                         f"started with {tuple(self._buffer.shape[:-1])}; a stream keeps one "
+                                         "batch size until reset()")
+        return chunk
+
+    def _append(self, chunk: torch.Tensor) -> None:
+        n = chunk.shape[-1]
+        if self._fill + n > self._buffer.shape[-1]:
+            self._compact(n)
+        self._buffer[..., self._fill:self._fill + n].copy_(chunk)
+        self._fill += n
+        self._received += n
+
+    def _compact(self, incoming: int) -> None:
+        """Drops the columns no frame needs any more and makes room for ``incoming`` samples."""
+        keep_from = self._keep_from()
+        drop = keep_from - self._start
+        kept = self._fill - drop
+        needed = kept + incoming
+        buffer = self._buffer
+        if needed > buffer.shape[-1]:
+            buffer = buffer.new_empty((*buffer.shape[:-1], 2 * needed + 2 * self.frame_length))
+        buffer[..., :kept] = self._buffer[..., drop:self._fill].clone() if buffer is self._buffer else \
+            self._buffer[..., drop:self._fill]
+        self._buffer, self._start, self._fill = buffer, keep_from, kept
+
+    def _keep_from(self) -> int:
+        # The next frame's first sample, but also the last frame_length samples, which a reflection
+        # at the end (flush) may read.
+        next_start = self._next * self.hop - self.left_pad
+        return max(0, self._start, min(next_start, self._received - self.frame_length))
+
+    # --- frames -------------------------------------------------------------------------------------
+
+    def _ready(self) -> int:
+        """Frames complete now: every one whose last sample has arrived (and, for reflection, the
+        samples mirrored into the left padding)."""
+        if self._received < self._first_needs:
+            return 0
+        return max(0, (self._received + self.left_pad - self.frame_length) // self.hop + 1)
+
+    def _segment(self, first: int, stop: int) -> torch.Tensor:
+        """The padded samples of frames ``first`` to ``stop - 1``, shape ``(batch..., span)``."""
+        low = first * self.hop - self.left_pad
+        high = (stop - 1) * self.hop - self.left_pad + self.frame_length
+        if low >= self._start and high <= self._received:
+            return self._buffer[..., low - self._start:high - self._start]
+        position = torch.arange(low, high)
+        n = self._received
+        if self.pad_mode == "reflect":
+            index = torch.where(position < 0, -position, torch.where(position >= n, 2 * n - 2 - position, position))
+        elif self.pad_mode == "symmetric":
+            index = torch.where(position < 0, -position - 1,
+                                torch.where(position >= n, 2 * n - 1 - position, position))
+        else:
+            index = position.clamp(0, n - 1)
+        index = (index - self._start).clamp(0, self._fill - 1)
+        segment = self._buffer.index_select(-1, index.to(self._buffer.device))
+        if self.pad_mode == "constant":
+            outside = ((position < 0) | (position >= n)).to(self._buffer.device)
+            segment = segment.masked_fill(outside, 0.0)
+        return segment
+
+    def _emit(self, stop: int):
+        first = self._next
+        if stop <= first:
+            return self._wrap(self._empty(), first)
+        values = self._compute(self._segment(first, stop), first)
+        self._next = stop
+        return self._wrap(values, first)
+
+    def _empty(self) -> torch.Tensor:
+        batch = () if self._buffer is None else tuple(self._buffer.shape[:-1])
+        dtype = torch.float32 if self._buffer is None else self._buffer.dtype
+        return torch.empty((*batch, self.n_bins, 0), dtype=dtype)
+
+    def push(self, samples):
+        """Appends samples and returns the frames that became complete.
+
+        Args:
+            samples: ``(time,)`` for one signal or ``(batch, time)`` for a batch of signals advancing
+                together; any length, 0 included. NumPy, torch or a list; float32/float64 (or int PCM,
+                scaled as everywhere in the library). The first push fixes the dtype and batch size.
+
+        Returns:
+            The plan's result object, shape ``(n_bins, new_frames)`` or ``(batch, n_bins, new_frames)``.
+
+        Raises:
+            StreamClosedError: the stream was flushed and not reset.
+            InvalidTypeError: another dtype than the stream started with.
+            DimensionMismatchError: another batch size than the stream started with.
+        """
+        chunk = self._as_chunk(samples)
+        if chunk.shape[-1]:
+            self._append(chunk)
+        return self._emit(self._ready())
+
+    def flush(self):
+        """Returns the frames that need the end of the signal (right padding) and closes the stream.
+
+        Raises:
+            StreamClosedError: flushed twice without reset().
+            InvalidInputError: a signal the offline plan refuses (e.g. too short for reflection).
+        """
+        if self._closed:
+            raise StreamClosedError("this stream was already flushed; call reset() before using it again")
+        total = self._count(self._received) if self._received else 0
+        out = self._emit(total)
+        self._closed = True
+        return out
+
+    def __repr__(self):
+        return (f"{type(self).__name__}(frame_length={self.frame_length}, hop={self.hop}, "
+                f"left_pad={self.left_pad}, pad_mode={self.pad_mode!r}, frames_emitted={self.frames_emitted})")
+
+
+# --- plans ------------------------------------------------------------------------------------------
+
+
+def _frame_times(first: int, count: int, hop: int, offset: float, sample_rate: float) -> np.ndarray:
+    return ((first + np.arange(count)) * hop + offset) / sample_rate
+
+
+def _stft_geometry(stft) -> dict:
+    left = stft.n_fft // 2 if stft.centre else 0
+    return dict(frame_length=stft.n_fft, hop=stft.hop_size, left_pad=left,
+                pad_mode=stft.pad_mode if stft.centre else "constant")
+
+
+def _native_compute(plan):
+    """The plan's fused native op with ``center=False``, on the samples of the ready frames."""
+    cache = {}
+
+    def compute(segment, first):
+        key = (segment.dtype, segment.device)
+        if key not in cache:
+            cache[key] = dict(plan._kwargs_for(segment), center=False)
+        return ops.spectrogram(segment.contiguous(), **cache[key])
+    return compute
+
+
+def spectrogram_stream(plan) -> FeatureStream:
+    """The stream of a :class:`~spectrograms.planner.SpectrogramPlan`: results are :class:`Spectrogram`."""
+    params, stft = plan.params, plan.params.stft
+    offset = 0 if stft.centre else stft.n_fft / 2
+    frequencies = plan.frequencies
+    band_params = plan.filterbank.params if plan.filterbank is not None else None
+    frequency_scale = plan.filterbank.name if plan.filterbank is not None else "linear"
+
+    def wrap(tensor, first):
+        return Spectrogram(tensor, frequencies,
+                           _frame_times(first, tensor.shape[-1], stft.hop_size, offset, params.sample_rate),
+                           params, scale=plan.scale, frequency_scale=frequency_scale, band_params=band_params,
+                           db_params=plan.db_params)
+
+    return FeatureStream(**_stft_geometry(stft), count=stft.n_frames, compute=_native_compute(plan), wrap=wrap,
+                         n_bins=plan.n_bins, sample_rate=params.sample_rate)
+
+
+def mfcc_stream(plan) -> FeatureStream:
+    """The stream of an :class:`~spectrograms.planner.MfccPlan`: results are :class:`Mfcc`."""
+    params, stft = plan.params, plan.params.stft
+    mel_compute = _native_compute(plan.mel_plan)
+
+    def compute(segment, first):
+        mel_db = mel_compute(segment, first)
+        return torch.matmul(plan.basis(mel_db.dtype, mel_db.device), mel_db)
+
+    def wrap(tensor, first):
+        times = _frame_times(first, tensor.shape[-1], stft.hop_size, 0 if stft.centre else stft.n_fft / 2,
+                             params.sample_rate)
+        return Mfcc(tensor, times, params, plan.mel_params, plan.mfcc_params, plan.db_params)
+
+    return FeatureStream(**_stft_geometry(stft), count=stft.n_frames, compute=compute, wrap=wrap,
+                         n_bins=plan.n_mfcc, sample_rate=params.sample_rate)
+
+
+def chromagram_stream(plan) -> FeatureStream:
+    """The stream of a :class:`~spectrograms.planner.ChromagramPlan`: results are :class:`Chromagram`."""
+    from .planner import normalize_frames
+
+    params, stft = plan.params, plan.params.stft
+    power_compute = _native_compute(plan.power_plan)
+
+    def compute(segment, first):
+        return normalize_frames(power_compute(segment, first), plan.chroma_params.norm)
+
+    def wrap(tensor, first):
+        times = _frame_times(first, tensor.shape[-1], stft.hop_size, 0 if stft.centre else stft.n_fft / 2,
+                             params.sample_rate)
+        return Chromagram(tensor, plan.power_plan.frequencies, times, params, plan.chroma_params)
+
+    return FeatureStream(**_stft_geometry(stft), count=stft.n_frames, compute=compute, wrap=wrap,
+                         n_bins=plan.n_chroma, sample_rate=params.sample_rate)
+
+
+def plan_stream(plan) -> FeatureStream:
+    """``plan.stream()`` for any plan of the planner (and :class:`~spectrograms.pcen.PcenPlan`)."""
+    from .planner import ChromagramPlan, MfccPlan, SpectrogramPlan
+
+    if isinstance(plan, SpectrogramPlan):
+        return spectrogram_stream(plan)
+    if isinstance(plan, MfccPlan):
+        return mfcc_stream(plan)
+    if isinstance(plan, ChromagramPlan):
+        return chromagram_stream(plan)
+    if hasattr(plan, "_make_stream"):
+        return plan._make_stream()
+    raise InvalidTypeError(f"plan must be a plan of SpectrogramPlanner or a PcenPlan, got {type(plan).__name__}")
+
+
+from .stream_kaldi import kaldi_fbank_stream, kaldi_mfcc_stream  # noqa: E402  (they build on FeatureStream)
