@@ -107,6 +107,39 @@ class WindowType:
             values = values / _nonzero("energy", math.sqrt((values**2).sum()))
         return cls("custom", custom=tuple(values.tolist()))
 
+    # The seed library's window makers: symmetric windows of length n as NumPy arrays ("float64" or
+    # "float32"). make_kaiser follows numpy.kaiser (the seed's Bessel I0 is off for beta > 3.75).
+    @staticmethod
+    def make_hanning(n: int, dtype: str = "float64") -> np.ndarray:
+        """Symmetric Hann window ``0.5 - 0.5 cos(2 pi k / (n - 1))`` of length ``n`` (``numpy.hanning``)."""
+        return WindowType.hanning._symmetric(n, dtype)
+
+    @staticmethod
+    def make_hamming(n: int, dtype: str = "float64") -> np.ndarray:
+        """Symmetric Hamming window of length ``n`` (``numpy.hamming``)."""
+        return WindowType.hamming._symmetric(n, dtype)
+
+    @staticmethod
+    def make_blackman(n: int, dtype: str = "float64") -> np.ndarray:
+        """Symmetric Blackman window of length ``n`` (``numpy.blackman``)."""
+        return WindowType.blackman._symmetric(n, dtype)
+
+    @staticmethod
+    def make_kaiser(n: int, beta: float, dtype: str = "float64") -> np.ndarray:
+        """Symmetric Kaiser window of length ``n`` (``numpy.kaiser(n, beta)``)."""
+        return WindowType.kaiser(beta)._symmetric(n, dtype)
+
+    @staticmethod
+    def make_gaussian(n: int, std: float, dtype: str = "float64") -> np.ndarray:
+        """Symmetric Gaussian window of length ``n``, ``std`` in samples, centred on ``(n - 1) / 2``."""
+        return WindowType.gaussian(std)._symmetric(n, dtype)
+
+    def _symmetric(self, n: int, dtype: str) -> np.ndarray:
+        numpy_dtype = {"float64": np.float64, "float32": np.float32}.get(dtype)
+        if numpy_dtype is None:
+            raise InvalidInputError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
+        return self.coefficients(n, periodic=False).numpy().astype(numpy_dtype)
+
     def coefficients(self, n_fft: int, dtype: torch.dtype = torch.float64, periodic: bool = True) -> torch.Tensor:
         """The window as a tensor of shape ``(n_fft,)``: periodic (denominator ``n_fft``, the default),
         or symmetric (denominator ``n_fft - 1``, the seed library's and ``numpy.hanning``'s) with
@@ -335,6 +368,15 @@ class MelNorm(str, enum.Enum):
     slaney = "slaney"
     l1 = "l1"
     l2 = "l2"
+    # The seed library's spellings, as aliases of the same members ("None" is added below the class,
+    # since it cannot be written as a name in a class body).
+    Slaney = "slaney"
+    L1 = "l1"
+    L2 = "l2"
+
+
+MelNorm._member_map_["None"] = MelNorm.none
+type.__setattr__(MelNorm, "None", MelNorm.none)
 
 
 class MelScale(str, enum.Enum):

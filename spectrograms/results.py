@@ -13,9 +13,31 @@ from .errors import InvalidInputError, SpectrogramError
 from .filterbanks import chroma_labels
 from .params import LogParams, SpectrogramParams
 
-__all__ = ["TensorResult", "Spectrogram", "StftResult", "Chromagram", "Mfcc", "Fft2dResult"]
+__all__ = ["TensorResult", "Spectrogram", "StftResult", "Chromagram", "Mfcc", "Fft2dResult",
+           "DLPACK_FLAG_BITMASK_READ_ONLY", "DLPACK_FLAG_BITMASK_IS_COPIED", "KDLCPU", "KDLCUDA", "KDLCUDA_HOST",
+           "KDLOPENCL", "KDLVULKAN", "KDLMETAL", "KDLVPI", "KDLROCM", "KDLROCM_HOST", "KDLEXT_DEV",
+           "KDLCUDA_MANAGED", "KDLONE_API", "KDLWEB_GPU", "KDLHEXAGON"]
 
 _DLPACK_ALIGNMENT = 64
+
+# The DLPack standard's flag bits and device types (dlpack.h, DLDeviceType), under the seed library's
+# names, for code that reads __dlpack_device__() tuples or versioned-capsule flags.
+DLPACK_FLAG_BITMASK_READ_ONLY = 1
+DLPACK_FLAG_BITMASK_IS_COPIED = 2
+KDLCPU = 1
+KDLCUDA = 2
+KDLCUDA_HOST = 3
+KDLOPENCL = 4
+KDLVULKAN = 7
+KDLMETAL = 8
+KDLVPI = 9
+KDLROCM = 10
+KDLROCM_HOST = 11
+KDLEXT_DEV = 12
+KDLCUDA_MANAGED = 13
+KDLONE_API = 14
+KDLWEB_GPU = 15
+KDLHEXAGON = 16
 
 
 class _NotShareableError(SpectrogramError, BufferError):
@@ -110,15 +132,35 @@ class _Axes(TensorResult):
         super().__init__(tensor)
         self.frequencies = np.asarray(frequencies, dtype=np.float64)
         self._times = None if times is None else np.asarray(times, dtype=np.float64)
-        self.params = params
+        self.spectrogram_params = params
         self.n_samples = n_samples
+
+    @property
+    def params(self):
+        """The :class:`SpectrogramParams` (the seed library's ``params``; :class:`Chromagram` and
+        :class:`Mfcc` give their feature parameters there, as the seed library does)."""
+        return self.spectrogram_params
+
+    @property
+    def sample_rate(self) -> float:
+        return self.spectrogram_params.sample_rate
+
+    @property
+    def T(self) -> np.ndarray:  # noqa: N802  (the seed library's name, as NumPy's)
+        """The values as a NumPy view with the last two axes swapped: ``(n_frames, n_bins)``."""
+        return self.data.swapaxes(-1, -2)
+
+    def astype(self, dtype) -> np.ndarray:
+        """The values as a NumPy array of ``dtype`` (``"float32"``, ``"float64"``, a NumPy dtype); a copy,
+        as the seed library's ``astype``."""
+        return self.data.astype(dtype)
 
     @property
     def times(self) -> np.ndarray:
         """Seconds of each frame's centre, shape ``(n_frames,)``; made on first use (None given to the
         constructor), since per-clip calls in a data pipeline rarely look at it."""
         if self._times is None:
-            self._times = self.params.frame_times(self.n_frames)
+            self._times = self.spectrogram_params.frame_times(self.n_frames)
         return self._times
 
     @property
@@ -136,8 +178,8 @@ class _Axes(TensorResult):
     def duration(self) -> float:
         """Duration in seconds of the signal the result was computed from."""
         if self.n_samples is not None:
-            return self.n_samples / self.params.sample_rate
-        return self.n_frames * self.params.stft.hop_size / self.params.sample_rate
+            return self.n_samples / self.sample_rate
+        return self.n_frames * self.spectrogram_params.stft.hop_size / self.sample_rate
 
     def unbatch(self) -> list:
         """The items of a batched result ``(batch, n_bins, n_frames)`` as results of their own (views, no
@@ -196,7 +238,7 @@ class Spectrogram(_Axes):
 
     def __repr__(self):
         kind = f"{self.frequency_scale} {self.scale}"
-        return f"Spectrogram({kind}, shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
+        return f"Spectrogram({kind}, shape={self.shape}, dtype={self.dtype}, sample_rate={self.sample_rate:g})"
 
 
 def power_of(spectrum: torch.Tensor) -> torch.Tensor:
@@ -253,8 +295,22 @@ class StftResult(_Complex, _Axes):
     ``.data`` is a complex NumPy view; DLPack exports a complex tensor.
     """
 
+    @property
+    def frequency_resolution(self) -> float:
+        """Hz between adjacent bins: ``sample_rate / n_fft``."""
+        return self.sample_rate / self.spectrogram_params.stft.n_fft
+
+    @property
+    def time_resolution(self) -> float:
+        """Seconds between adjacent frames: ``hop_size / sample_rate``."""
+        return self.spectrogram_params.stft.hop_size / self.sample_rate
+
+    def norm(self) -> np.ndarray:
+        """``|X|`` as a NumPy array (the seed library's name for the magnitude)."""
+        return self.magnitude().detach().cpu().numpy()
+
     def __repr__(self):
-        return f"StftResult(shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
+        return f"StftResult(shape={self.shape}, dtype={self.dtype}, sample_rate={self.sample_rate:g})"
 
 
 class Chromagram(_Axes):
@@ -278,6 +334,17 @@ class Chromagram(_Axes):
         super().__init__(tensor, frequencies, times, params, n_samples)
         self.chroma_params = chroma_params
         self.pitch_classes = chroma_labels(chroma_params.n_chroma)
+
+    @property
+    def params(self):
+        """The :class:`ChromaParams` (as the seed library's ``Chromagram.params``); the STFT's are
+        ``spectrogram_params``."""
+        return self.chroma_params
+
+    @property
+    def labels(self) -> list[str]:
+        """The pitch class of each row, ``["C", "C#", ..., "B"]`` (the seed library's name)."""
+        return list(self.pitch_classes)
 
     @property
     def n_chroma(self) -> int:
@@ -308,11 +375,17 @@ class Mfcc(_Axes):
         self.db_params = db_params
 
     @property
+    def params(self):
+        """The :class:`MfccParams` (as the seed library's ``Mfcc.params``); the STFT's are
+        ``spectrogram_params``."""
+        return self.mfcc_params
+
+    @property
     def n_mfcc(self) -> int:
         return self.n_bins
 
     def __repr__(self):
-        return f"Mfcc(shape={self.shape}, dtype={self.dtype}, sample_rate={self.params.sample_rate:g})"
+        return f"Mfcc(shape={self.shape}, dtype={self.dtype}, sample_rate={self.sample_rate:g})"
 
 
 class Fft2dResult(_Complex, TensorResult):

@@ -14,11 +14,6 @@ STILL_MISSING = {
     # the other typed plans
     "LinearPowerPlan", "LinearMagnitudePlan", "LinearDbPlan", "MelPowerPlan", "MelMagnitudePlan", "MelDbPlan",
     "ErbPowerPlan", "ErbMagnitudePlan", "ErbDbPlan", "LogHzPowerPlan", "LogHzMagnitudePlan", "LogHzDbPlan",
-    # DLPack constants
-    "DLPACK_FLAG_BITMASK_IS_COPIED",
-    "DLPACK_FLAG_BITMASK_READ_ONLY", "KDLCPU", "KDLCUDA", "KDLCUDA_HOST", "KDLCUDA_MANAGED", "KDLEXT_DEV",
-    "KDLHEXAGON", "KDLMETAL", "KDLONE_API", "KDLOPENCL", "KDLROCM", "KDLROCM_HOST", "KDLVPI", "KDLVULKAN",
-    "KDLWEB_GPU",
 }
 
 
