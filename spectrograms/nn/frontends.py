@@ -1,0 +1,48 @@
+"""``nn.Module`` forms of the model front-ends (``spectrograms.whisper``; more in ``spectrograms.frontends``).
+
+Each layer holds its window and filterbank as buffers and its forward is one functional call, so it
+composes in ``nn.Sequential``, moves with ``.to(device)``, is differentiable with respect to the audio
+and traces under ``torch.compile(fullgraph=True)``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .. import whisper as _whisper
+from ..errors import InvalidInputError
+
+__all__ = ["WhisperLogMelSpectrogram"]
+
+
+class WhisperLogMelSpectrogram(nn.Module):
+    """openai-whisper's log-mel front-end: ``(..., time)`` 16 kHz audio to ``(..., n_mels, time // 160)``.
+
+    Args:
+        n_mels: 80 (tiny ... large-v2) or 128 (large-v3).
+        normalize: ``"item"`` (each clip clamped at its own maximum minus 8, default) or ``"batch"``
+            (one maximum over the batch, as openai-whisper's batched call).
+    """
+
+    def __init__(self, n_mels: int = 80, normalize: str = "item"):
+        super().__init__()
+        if n_mels not in (80, 128):
+            raise InvalidInputError(f"n_mels must be 80 or 128 (whisper's banks), got {n_mels!r}")
+        if normalize not in ("item", "batch"):
+            raise InvalidInputError(f"normalize must be 'item' or 'batch', got {normalize!r}")
+        self.n_mels, self.normalize = n_mels, normalize
+        crow, col, val = _whisper._csr(float(_whisper.SAMPLE_RATE), _whisper.N_FFT, n_mels, _whisper.SAMPLE_RATE / 2)
+        self.register_buffer("window", torch.hann_window(_whisper.N_FFT))
+        self.register_buffer("fb_crow", crow.clone())
+        self.register_buffer("fb_col", col.clone())
+        self.register_buffer("fb_val", val.float())
+
+    def forward(self, audio: torch.Tensor) -> torch.Tensor:
+        signal = audio.float() if audio.dtype in (torch.float16, torch.bfloat16) else audio
+        bank = (self.fb_crow, self.fb_col, self.fb_val.to(signal.dtype))
+        out = _whisper.log_mel_from_bank(signal, self.window.to(signal.dtype), bank, normalize=self.normalize)
+        return out.to(audio.dtype)
+
+    def extra_repr(self) -> str:
+        return f"n_mels={self.n_mels}, normalize={self.normalize!r}"
