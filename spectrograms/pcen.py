@@ -19,7 +19,7 @@ import torch
 
 from .errors import InvalidInputError, InvalidTypeError
 
-__all__ = ["compute_pcen", "pcen_smoothing_coefficient", "first_order_scan"]
+__all__ = ["compute_pcen", "pcen_smoothing_coefficient", "first_order_scan", "PcenPlan"]
 
 _BLOCK = 64
 
@@ -159,3 +159,77 @@ def _compress(normalised, bias, power):
     if not isinstance(bias, torch.Tensor) and bias == 0:
         return torch.exp(power * torch.log(normalised))
     return bias ** power * torch.expm1(power * torch.log1p(normalised / bias))
+
+
+class PcenPlan:
+    """PCEN of a mel spectrogram as a reusable plan: the fused mel pass, then :func:`compute_pcen`
+    with ``sr`` and ``hop_length`` taken from ``params`` (librosa's defaults for everything else).
+
+    Args:
+        params: a :class:`~spectrograms.params.SpectrogramParams`.
+        mel_params: a :class:`~spectrograms.params.MelParams`.
+        magnitude: PCEN of the mel magnitude instead of the mel power (default False).
+        **pcen: :func:`compute_pcen`'s parameters (gain, bias, power, time_constant, eps, b, max_size).
+
+    ``plan.apply(signal)`` gives ``(..., n_mels, frames)``; ``plan.stream()`` carries the filter state
+    (librosa's ``zi``) between pushes, so streamed PCEN equals the offline one within float rounding.
+    """
+
+    def __init__(self, params, mel_params, *, magnitude: bool = False, **pcen):
+        from .planner import SpectrogramPlanner
+
+        planner = SpectrogramPlanner()
+        self.mel_plan = (planner.mel_magnitude_plan if magnitude else planner.mel_power_plan)(params, mel_params)
+        self.params, self.mel_params = params, mel_params
+        unknown = set(pcen) - {"gain", "bias", "power", "time_constant", "eps", "b", "max_size"}
+        if unknown:
+            raise InvalidInputError(f"PcenPlan got unknown parameter(s) {sorted(unknown)}")
+        self.pcen = dict(pcen, sr=params.sample_rate, hop_length=params.stft.hop_size)
+        compute_pcen(torch.ones(1, 1), **self.pcen)  # parameter errors now, not at the first signal
+
+    def apply(self, signal: torch.Tensor, zi=None, return_zf: bool = False):
+        """PCEN of a float tensor ``(..., time)`` as ``(..., n_mels, frames)`` (and ``zf``)."""
+        return compute_pcen(self.mel_plan.apply(signal), zi=zi, return_zf=return_zf, **self.pcen)
+
+    def compute(self, samples):
+        """A :class:`~spectrograms.results.Spectrogram` (scale ``"pcen"``) of ``(time,)`` or ``(batch, time)``."""
+        from .inputs import as_signal
+        from .results import Spectrogram
+
+        signal = as_signal(samples)
+        return Spectrogram(self.apply(signal), self.mel_plan.frequencies, None, self.params, scale="pcen",
+                           frequency_scale="mel", band_params=self.mel_params, n_samples=signal.shape[-1])
+
+    def __call__(self, samples):
+        return self.compute(samples)
+
+    def stream(self):
+        from .stream import plan_stream
+        return plan_stream(self)
+
+    def _make_stream(self):
+        from .results import Spectrogram
+        from .stream import FeatureStream, _frame_times, _native_compute, _stft_geometry
+
+        stft, pcen, mel_compute = self.params.stft, self.pcen, _native_compute(self.mel_plan)
+
+        class FilterState:
+            zi = None
+
+            def reset(self):
+                self.zi = None
+
+        state = FilterState()
+
+        def compute(segment, first):
+            out, state.zi = compute_pcen(mel_compute(segment, first), zi=state.zi, return_zf=True, **pcen)
+            return out
+
+        def wrap(tensor, first):
+            times = _frame_times(first, tensor.shape[-1], stft.hop_size, 0 if stft.centre else stft.n_fft / 2,
+                                 self.params.sample_rate)
+            return Spectrogram(tensor, self.mel_plan.frequencies, times, self.params, scale="pcen",
+                               frequency_scale="mel", band_params=self.mel_params)
+
+        return FeatureStream(**_stft_geometry(stft), count=stft.n_frames, compute=compute, wrap=wrap,
+                             n_bins=self.mel_plan.n_bins, sample_rate=self.params.sample_rate, state=state)

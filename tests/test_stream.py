@@ -142,3 +142,19 @@ def test_memory_flat_over_an_hour():
             sizes.append((stream._buffer.numel(), stream.carried_samples))
     assert stream.frames_emitted + stream.flush().n_frames == plan.output_shape(3600 * 16000)[1]
     assert len(set(s for s, _ in sizes[1:])) == 1 and max(c for _, c in sizes) <= sizes[0][0] <= 3 * 16000
+
+
+@pytest.mark.parametrize("magnitude", [False, True])
+def test_pcen_stream_equals_offline_and_librosa(speech, magnitude):
+    import librosa
+
+    from spectrograms.pcen import PcenPlan
+
+    samples, _ = speech
+    signal = torch.as_tensor(samples[:12000], dtype=torch.float64) * 1000
+    plan = PcenPlan(_params(), sg.MelParams(40), magnitude=magnitude)
+    got = _run(plan.stream(), signal, np.random.default_rng(4).integers(0, 700, 30))
+    offline = plan.apply(signal)
+    torch.testing.assert_close(got, offline, rtol=1e-9, atol=1e-12)
+    mel = plan.mel_plan.apply(signal).numpy()
+    np.testing.assert_allclose(offline.numpy(), librosa.pcen(mel, sr=16000, hop_length=160), rtol=1e-9)
