@@ -10,6 +10,7 @@ COMMANDS = {
     "demo": ("spectrograms.demo", "train the audio classifier recipe on built-in synthetic sounds"),
     "bench": ("spectrograms.bench", "time mel dB spectrograms against the FFT floor and installed peers"),
     "extract": ("spectrograms.extract", "compute features for a corpus into resumable shards (processes or Dask)"),
+    "features": ("spectrograms.cli_features", "features of an audio file, folder or manifest to .npy/.npz/.safetensors"),
     "info": (None, "versions, the torch the extension was built against, threads and CPU features"),
 }
 
