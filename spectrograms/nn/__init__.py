@@ -31,6 +31,19 @@ from .spectral import (
     MelSpectrogram,
     Spectrogram,
 )
+from .toolbox import (
+    LFCC,
+    Fade,
+    GriffinLim,
+    InverseMelScale,
+    InverseSpectrogram,
+    Loudness,
+    MelScale,
+    Resample,
+    SlidingWindowCmn,
+    SpectralCentroid,
+    Vol,
+)
 
 __all__ = [
     "Spectrogram",
@@ -45,5 +58,16 @@ __all__ = [
     "UtteranceNorm",
     "ComputeDeltas",
     "frame_lengths",
+    "Resample",
+    "MelScale",
+    "InverseMelScale",
+    "InverseSpectrogram",
+    "GriffinLim",
+    "LFCC",
+    "SpectralCentroid",
+    "SlidingWindowCmn",
+    "Loudness",
+    "Fade",
+    "Vol",
 ]
 
