@@ -121,6 +121,12 @@ def mel_filterbank(params: SpectrogramParams, mel: MelParams) -> Filterbank:
     edges = mel_to_hz(np.linspace(hz_to_mel(mel.f_min, mel.scale), hz_to_mel(f_max, mel.scale), mel.n_mels + 2),
                       mel.scale)
     widths = np.diff(edges)
+    if not (widths > 0).all():
+        # A band so narrow that neighbouring edges coincide in float64 would divide by a zero width.
+        raise InvalidInputError(
+            f"f_min={mel.f_min} Hz to f_max={f_max} Hz is too narrow for n_mels={mel.n_mels} distinct filter "
+            "edges; widen the band or use fewer mels"
+        )
     ramps = edges[:, None] - bins[None, :]
     rising = -ramps[:-2] / widths[:-1, None]
     falling = ramps[2:] / widths[1:, None]
