@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 import spectrograms as sg
 from spectrograms import nn as snn
+from spectrograms.compliance import kaldi
 from spectrograms.errors import InvalidInputError, InvalidTypeError, SpectrogramError
 from spectrograms.torch import lengths_to_mask
 
@@ -116,3 +117,160 @@ def test_mel_entry_points_give_finite_values_or_library_errors(n_fft, hop, rate,
     assert values.shape == (n_mels, params.stft.n_frames(n_samples))
     assert torch.isfinite(values).all()
     assert np.isfinite(spec.frequencies).all() and np.isfinite(spec.times).all()
+
+
+# ---- half precision layers, DLPack without a copy ----------------------------------------------
+
+
+@pytest.mark.parametrize("half", [torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("make_layer", [
+    lambda: snn.MFCC(sample_rate=16000, n_mfcc=13, melkwargs=dict(n_fft=400, n_mels=40)),
+    lambda: snn.MFCC(PARAMS, sg.MelParams(n_mels=40)),
+    lambda: snn.Chromagram(sample_rate=16000, n_fft=400),
+], ids=["mfcc-torchaudio", "mfcc-seed", "chroma"])
+def test_half_precision_layers_compute_in_float32(make_layer, half):
+    # A -6 dBFS 440 Hz sine: float16 power overflows (65504) and small band powers flush to 0, so a
+    # chain run in float16 gave NaN for 1,044 of 1,131 MFCC values.
+    layer = make_layer()
+    t = torch.arange(16000) / 16000
+    sine = (0.5 * torch.sin(2 * math.pi * 440 * t)).to(half)
+    out = layer(sine)
+    assert out.dtype == half and torch.isfinite(out).all()
+    # Exactly the float32 chain on the same samples, cast once at the end: so within half-precision
+    # rounding of the float32 result (the rounding of the input samples themselves aside, which at
+    # -66 dB for float16 changes the bands a pure sine leaves at the -80 dB floor).
+    expected = layer(sine.float())
+    torch.testing.assert_close(out, expected.to(half), rtol=0, atol=0)
+    eps = torch.finfo(half).eps
+    assert bool(((out.float() - expected).abs() <= eps * expected.abs() + torch.finfo(half).tiny).all())
+
+
+def test_dlpack_without_a_copy_raises_buffer_error_where_it_cannot_share():
+    batched = sg.compute_mel_power_spectrogram(np.ones((3, 16000), np.float32), PARAMS, sg.MelParams(3))
+    item = batched.unbatch()[1]  # a view 64-byte misaligned within the batch
+    assert item.tensor.data_ptr() % 64 != 0
+    with pytest.raises(BufferError, match=r"copy=False.*misaligned") as raised:
+        item.__dlpack__(copy=False)
+    assert isinstance(raised.value, SpectrogramError)
+    np.testing.assert_array_equal(np.from_dlpack(item), item.data)  # copy=None: an aligned copy
+    shared = torch.from_dlpack(batched.__dlpack__(copy=False))  # aligned: shared as it is
+    assert shared.data_ptr() == batched.tensor.data_ptr()
+
+
+# ---- a fuzz of every public entry point ---------------------------------------------------------
+# Each call on a random signal (dtype, container, shape, amplitude, NaN/Inf planted or not) either
+# returns finite values of the documented shape or raises the library's own error. A bounded run
+# here; SPECTROGRAMS_FUZZ_EXAMPLES=<n> pytest -m fuzz tests/test_reliability.py runs a longer one.
+
+FUZZ_PARAMS = sg.SpectrogramParams(sg.StftParams(n_fft=64, hop_size=32), sample_rate=16000.0)
+FRAMES = FUZZ_PARAMS.stft.n_frames
+
+
+def _frames_shape(bins):
+    return lambda shape: (*shape[:-1], bins, FRAMES(shape[-1]))
+
+
+ENTRY_POINTS = {
+    **{f"{kind}_{scale}": (
+        (lambda kind, scale, extra: lambda x: getattr(sg, f"compute_{kind}_{scale}_spectrogram")(
+            x, FUZZ_PARAMS, *extra))(kind, scale, extra), _frames_shape(bins))
+       for kind, extra, bins in (("linear", (), 33), ("mel", (sg.MelParams(8),), 8),
+                                 ("erb", (sg.ErbParams(8),), 8), ("loghz", (sg.LogHzParams(8, 100.0),), 8))
+       for scale in ("power", "magnitude", "db")},
+    "mfcc": (lambda x: sg.compute_mfcc(x, FUZZ_PARAMS, 16), _frames_shape(13)),
+    "chromagram": (lambda x: sg.compute_chromagram(x, FUZZ_PARAMS), _frames_shape(12)),
+    "stft": (lambda x: sg.compute_stft(x, FUZZ_PARAMS), _frames_shape(33)),
+    "stft_istft": (lambda x: sg.compute_istft(sg.compute_stft(x, FUZZ_PARAMS)), lambda shape: shape),
+    "fft": (sg.compute_fft, lambda shape: shape),
+    "rfft": (sg.compute_rfft, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
+    "power_spectrum": (sg.compute_power_spectrum, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
+    "magnitude_spectrum": (sg.compute_magnitude_spectrum, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
+    "rfft_irfft": (lambda x: sg.compute_irfft(sg.compute_rfft(x), x.shape[-1]), lambda shape: shape),
+    "fft2d": (sg.fft2d, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
+    "power_spectrum_2d": (sg.power_spectrum_2d, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
+    "magnitude_spectrum_2d": (sg.magnitude_spectrum_2d, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
+    "fft2d_ifft2d": (lambda x: sg.ifft2d(sg.fft2d(x)), lambda shape: shape),
+    "nn.Spectrogram": (snn.Spectrogram(n_fft=64, hop_length=32), _frames_shape(33)),
+    "nn.MelSpectrogram": (snn.MelSpectrogram(sample_rate=16000, n_fft=64, hop_length=32, n_mels=8),
+                          _frames_shape(8)),
+    "nn.MFCC": (snn.MFCC(sample_rate=16000, n_mfcc=6, melkwargs=dict(n_fft=64, hop_length=32, n_mels=8)),
+                _frames_shape(6)),
+    "nn.Chromagram": (snn.Chromagram(sample_rate=16000, n_fft=64, hop_length=32), _frames_shape(12)),
+    "nn.AmplitudeToDB": (snn.AmplitudeToDB(top_db=80.0), lambda shape: shape),
+    "plan.mel_db": (sg.SpectrogramPlanner().mel_db_plan(FUZZ_PARAMS, sg.MelParams(8), sg.LogParams()).compute,
+                    _frames_shape(8)),
+    # Shapes of these follow their own framing; finiteness and the error types are what is checked.
+    "mdct": (lambda x: sg.mdct(x, sg.MdctParams(64, 32, sg.WindowType.hanning)), None),
+    "kaldi.fbank": (lambda x: kaldi.fbank(torch.as_tensor(x), num_mel_bins=8), None),
+}
+_DTYPES = ["float16", "bfloat16", "float32", "float64", "int16", "int64", "bool", "complex64"]
+_AMPLITUDES = [0.0, 1e-30, 1e-25, 1e-3, 1.0, 3e4, 1e10, 1e19, 1e30, 3e38]
+
+
+def _signal(data):
+    shape = data.draw(st.sampled_from([(), (0,), (1,), (40,), (300,), (2, 300), (1, 2, 200), (0, 100)]), "shape")
+    dtype = data.draw(st.sampled_from(_DTYPES), "dtype")
+    amplitude = data.draw(st.sampled_from(_AMPLITUDES), "amplitude")
+    # asarray: a 0-d draw is a Python float, whose astype would give a NumPy scalar, not an array.
+    values = np.asarray(np.random.default_rng(data.draw(st.integers(0, 3), "seed")).standard_normal(shape) * amplitude)
+    special = data.draw(st.sampled_from([None, np.nan, np.inf, -np.inf]), "special")
+    if special is not None and values.size:
+        values.reshape(-1)[data.draw(st.integers(0, values.size - 1), "at")] = special
+    container = data.draw(st.sampled_from(["numpy", "torch", "list"]), "container")
+    if dtype == "bfloat16":
+        tensor = torch.from_numpy(values).to(torch.bfloat16)
+        return tensor if container == "torch" else tensor.float().numpy()
+    with np.errstate(all="ignore"):
+        array = values.astype(dtype)
+    if container == "torch":
+        return torch.from_numpy(array)
+    return array.tolist() if container == "list" else array
+
+
+def _check_entry_point(name, data):
+    compute, expected_shape = ENTRY_POINTS[name]
+    signal = _signal(data)
+    if name.startswith("nn.") and not isinstance(signal, torch.Tensor):
+        # Modules take tensors (as torchaudio's do); a NumPy array there fails inside the layer with
+        # AttributeError, reported to the layers' owner rather than fuzzed here.
+        signal = torch.as_tensor(np.asarray(signal))
+    try:
+        result = compute(signal)
+    except SpectrogramError as error:
+        assert str(error)
+        return
+    values = result.tensor if hasattr(result, "tensor") else result
+    assert isinstance(values, torch.Tensor), type(values)
+    if expected_shape is not None:
+        assert tuple(values.shape) == expected_shape(tuple(np.shape(signal))), (name, values.shape)
+    assert values.numel() > 0
+    finite = torch.isfinite(torch.view_as_real(values) if values.is_complex() else values)
+    assert bool(finite.all()), f"{name} returned non-finite values"
+
+
+# Open findings in the layers (owned by the nn engineer), kept in the long run only until fixed:
+# nn.Spectrogram, MelSpectrogram, MFCC, Chromagram on a 0-d tensor raise IndexError
+# (_validate.check_unread_samples_finite);
+# nn.AmplitudeToDB raises IndexError on (0, 100), NotImplementedError on complex, and gives -inf on zeros.
+OPEN_FINDINGS = {"nn.Spectrogram", "nn.MelSpectrogram", "nn.MFCC", "nn.Chromagram", "nn.AmplitudeToDB"}
+
+
+@pytest.mark.parametrize("name", sorted(set(ENTRY_POINTS) - OPEN_FINDINGS))
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          database=None)
+@given(data=st.data())
+def test_every_entry_point_gives_finite_values_or_library_errors(name, data):
+    _check_entry_point(name, data)
+
+
+_FUZZ_EXAMPLES = int(__import__("os").environ.get("SPECTROGRAMS_FUZZ_EXAMPLES", "0"))
+
+
+@pytest.mark.fuzz
+@pytest.mark.skipif(_FUZZ_EXAMPLES == 0, reason="set SPECTROGRAMS_FUZZ_EXAMPLES=<n> for the long fuzz run")
+@pytest.mark.parametrize("name", sorted(ENTRY_POINTS))
+@settings(max_examples=max(_FUZZ_EXAMPLES, 1), deadline=None, suppress_health_check=list(HealthCheck),
+          database=None)
+@given(data=st.data())
+def test_long_fuzz_of_every_entry_point(name, data):
+    _check_entry_point(name, data)
