@@ -1,0 +1,223 @@
+"""spectrograms.extract: input kinds, storage, errors, resume, config checks, Kaldi fbank, Dask."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from spectrograms.compliance import kaldi
+from spectrograms.data.datamodule import FeatureConfig
+from spectrograms.data.datasets import load_audio
+from spectrograms.data.precomputed import PrecomputedFeatureDataset
+from spectrograms.errors import InvalidInputError
+from spectrograms.extract import KaldiFbankConfig, OutputConfigMismatchError, extract, list_inputs
+
+MEL = FeatureConfig(kind="mel", n_bands=40)
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory, speech):
+    samples, rate = speech
+    root = tmp_path_factory.mktemp("classes")
+    for c, name in enumerate(("a", "b")):
+        (root / name).mkdir()
+        for i in range(3):
+            n = 4000 + 1500 * i + 700 * c
+            sf.write(root / name / f"{i}.wav", samples[i * 800: i * 800 + n].astype(np.float32), rate,
+                     subtype="FLOAT")
+    return root
+
+
+def _run(inputs, out, **kwargs):
+    kwargs = {"feature": MEL, "shard_size": 2, "dtype": "float32", "workers": 1, "progress": False, **kwargs}
+    return extract(inputs, out, **kwargs)
+
+
+def _rows(out):
+    return [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
+
+
+def _assert_bitwise_equal_to_direct(out, feature=MEL):
+    dataset = PrecomputedFeatureDataset(out)
+    assert len(dataset) > 0
+    for index, row in enumerate(dataset.rows):
+        waveform = load_audio(row["path"], feature.sample_rate)  # whole files in these corpora
+        direct = feature.build_plan().compute(waveform).to_torch()
+        stored, _ = dataset[index]
+        assert torch.equal(stored, direct)
+
+
+def test_folder_with_classes_float32_bitwise(folder, tmp_path):
+    summary = _run(folder, tmp_path / "out")
+    assert summary.n_items == 6 and summary.n_shards == 3 and summary.n_errors == 0
+    rows = _rows(tmp_path / "out")
+    assert [r["label"] for r in rows] == [0, 0, 0, 1, 1, 1]
+    assert json.loads((tmp_path / "out" / "config.json").read_text())["classes"] == ["a", "b"]
+    _assert_bitwise_equal_to_direct(tmp_path / "out")
+
+
+def test_folder_without_classes_float16_gzip(folder, tmp_path):
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for path in sorted(folder.rglob("*.wav")):
+        (flat / f"{path.parent.name}{path.name}").write_bytes(path.read_bytes())
+    _run(flat, tmp_path / "out", dtype="float16", compression="gzip")
+    dataset = PrecomputedFeatureDataset(tmp_path / "out")
+    assert all(r["label"] is None for r in dataset.rows) and len(dataset) == 6
+    features, label = dataset[0]
+    direct = MEL.build_plan().compute(load_audio(dataset.rows[0]["path"], 16000)).to_torch()
+    assert label == -1 and features.dtype == torch.float32
+    torch.testing.assert_close(features, direct.half().float(), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_manifest_with_offset_duration(folder, tmp_path, suffix):
+    files = sorted(folder.rglob("*.wav"))
+    records = [{"path": str(p), "label": p.parent.name, "offset": 0.05, "duration": 0.2} for p in files[:3]]
+    manifest = tmp_path / f"list{suffix}"
+    if suffix == ".csv":
+        manifest.write_text("path,label,offset,duration\n" + "".join(
+            f"{r['path']},{r['label']},{r['offset']},{r['duration']}\n" for r in records))
+    else:
+        manifest.write_text("".join(json.dumps(r) + "\n" for r in records))
+    _run(manifest, tmp_path / "out")
+    dataset = PrecomputedFeatureDataset(tmp_path / "out")
+    assert len(dataset) == 3
+    for index, row in enumerate(dataset.rows):
+        assert row["offset"] == 0.05 and row["duration"] == pytest.approx(0.2)
+        direct = MEL.build_plan().compute(load_audio(row["path"], 16000, offset=0.05, duration=0.2)).to_torch()
+        assert torch.equal(dataset[index][0], direct)
+
+
+def test_lhotse_recording_set(folder, tmp_path):
+    from lhotse import Recording, RecordingSet
+
+    files = sorted(folder.rglob("*.wav"))
+    recordings = RecordingSet.from_recordings(
+        Recording.from_file(p, recording_id=f"{p.parent.name}-{p.stem}") for p in files)
+    recordings.to_file(tmp_path / "recordings.jsonl.gz")
+    items, classes = list_inputs(tmp_path / "recordings.jsonl.gz")
+    assert len(items) == 6 and classes == []
+    _run(tmp_path / "recordings.jsonl.gz", tmp_path / "out")
+    _assert_bitwise_equal_to_direct(tmp_path / "out")
+
+
+def test_bad_files_listed_in_errors_and_run_finishes(folder, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for path in sorted(folder.rglob("*.wav"))[:3]:
+        (corpus / path.name).write_bytes(path.read_bytes())
+    (corpus / "broken.wav").write_bytes(b"RIFF\x00\x00not audio")
+    (corpus / "empty.flac").write_bytes(b"")
+    summary = _run(corpus, tmp_path / "out")
+    assert summary.n_items == 3 and summary.n_errors == 2
+    errors = [json.loads(line) for line in (tmp_path / "out" / "errors.jsonl").read_text().splitlines()]
+    assert sorted(os.path.basename(e["path"]) for e in errors) == ["broken.wav", "empty.flac"]
+    assert all(e["reason"] for e in errors)
+
+
+def test_config_mismatch_refused_and_rerun_skips(folder, tmp_path):
+    _run(folder, tmp_path / "out")
+    again = _run(folder, tmp_path / "out")
+    assert again.n_shards_skipped == again.n_shards == 3 and again.n_items == 6
+    with pytest.raises(OutputConfigMismatchError, match="features"):
+        _run(folder, tmp_path / "out", feature=FeatureConfig(kind="mel", n_bands=64))
+    with pytest.raises(OutputConfigMismatchError, match="dtype"):
+        _run(folder, tmp_path / "out", dtype="float16")
+
+
+def test_bad_arguments_are_named(folder, tmp_path):
+    for kwargs, name in (({"dtype": "int8"}, "dtype"), ({"shard_size": 0}, "shard_size"),
+                         ({"compression": "zip"}, "compression"), ({"executor": "threads"}, "executor")):
+        with pytest.raises(InvalidInputError, match=name):
+            _run(folder, tmp_path / "out", **kwargs)
+    with pytest.raises(InvalidInputError, match="inputs="):
+        _run(tmp_path / "missing", tmp_path / "out")
+
+
+def test_kaldi_fbank_kind_and_batched_path(folder, tmp_path):
+    config = KaldiFbankConfig(num_mel_bins=40)
+    _run(folder, tmp_path / "out", feature=config)
+    _run(folder, tmp_path / "batched", feature=config, device="cpu", batch_seconds=1.0)
+    one, batched = PrecomputedFeatureDataset(tmp_path / "out"), PrecomputedFeatureDataset(tmp_path / "batched")
+    assert one.features == config
+    for index, row in enumerate(one.rows):
+        direct = kaldi.fbank(load_audio(row["path"], 16000)[None], **config.options).T
+        assert torch.equal(one[index][0], direct)
+        torch.testing.assert_close(batched[index][0], direct, rtol=1e-5, atol=1e-5)
+    with pytest.raises(InvalidInputError):
+        KaldiFbankConfig(num_mel_bins=0)
+
+
+def test_resume_after_killed_run(folder, tmp_path):
+    out = tmp_path / "out"
+    script = ("import sys; from spectrograms.extract import extract; from spectrograms.data.datamodule "
+              "import FeatureConfig; extract(sys.argv[1], sys.argv[2], feature=FeatureConfig(kind='mel', "
+              "n_bands=40), shard_size=1, dtype='float32', workers=1, progress=False)")
+    env = {**os.environ, "SPECTROGRAMS_EXTRACT_TEST_DELAY": "1.0"}
+    process = subprocess.Popen([sys.executable, "-c", script, str(folder), str(out)], env=env)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("shard-*.tar")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = len(list(out.glob("shard-*.tar")))
+    assert 1 <= done_before < 6
+    summary = _run(folder, out, shard_size=1)
+    assert summary.n_shards_skipped == done_before and summary.n_items == 6
+    assert sorted(r["key"] for r in _rows(out)) == [f"item{i:09d}" for i in range(6)]
+    assert not list(out.glob("*.tmp-*"))
+    _assert_bitwise_equal_to_direct(out)
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(reason="open (issue 16): on the loaded 2-core machine this run ended with a failed "
+                   "assertion after 189 s; not yet diagnosed", strict=False)
+def test_dask_two_workers_one_killed(folder, tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    os.environ["SPECTROGRAMS_EXTRACT_TEST_DELAY"] = "1.5"
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None)
+    try:
+        import threading
+
+        def kill_one():
+            with Client(cluster.scheduler_address) as client:
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    busy = [w for w, tasks in client.processing().items() if tasks]
+                    if busy:
+                        pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+                        os.kill(pid, signal.SIGKILL)
+                        return
+                    time.sleep(0.1)
+
+        killer = threading.Thread(target=kill_one)
+        killer.start()
+        summary = _run(folder, tmp_path / "out", shard_size=1, scheduler=cluster.scheduler_address)
+        killer.join()
+    finally:
+        os.environ.pop("SPECTROGRAMS_EXTRACT_TEST_DELAY", None)
+        cluster.close()
+    keys = [r["key"] for r in _rows(tmp_path / "out")]
+    assert summary.n_items == 6 and sorted(keys) == [f"item{i:09d}" for i in range(6)]
+    _assert_bitwise_equal_to_direct(tmp_path / "out")
+
+
+def test_command_line(folder, tmp_path, capsys):
+    from spectrograms.__main__ import main
+
+    (tmp_path / "features.yaml").write_text("kind: mel\nn_bands: 40\n")
+    assert main(["extract", str(folder), str(tmp_path / "out"), "--feature-config", str(tmp_path / "features.yaml"),
+                 "--dtype", "float32", "--workers", "1", "--shard-size", "4"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["n_items"] == 6 and summary["n_shards"] == 2
+    _assert_bitwise_equal_to_direct(tmp_path / "out")
