@@ -20,10 +20,12 @@ from .lapped import *  # noqa: F401,F403
 from .params import *  # noqa: F401,F403
 from .planner import *  # noqa: F401,F403
 from .results import *  # noqa: F401,F403
+from . import typed_plans
+from .typed_plans import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
 __all__ = [name for module in (binaural,
                                compute, features, fft, fft_axes, errors, filterbanks, image, lapped, params, planner,
-                                       results)
+                                       results, typed_plans)
            for name in module.__all__]

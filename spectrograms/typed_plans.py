@@ -1,0 +1,117 @@
+"""The seed library's 15 typed plans (``LinearPowerPlan`` ... ``LogHzDbPlan``): a
+:class:`~spectrograms.SpectrogramPlan` fixed to one band type and scale, with the seed's
+``compute_frame`` and ``dtype``.
+
+``MelDbPlan(params, mel_params, db_params=None, dtype=None).compute(x)`` equals
+``SpectrogramPlanner().mel_db_plan(params, mel_params, db_params).compute(x)``; ``dtype`` (``"float32"`` or
+``"float64"``) casts the input to that precision first, and None (the default) keeps the input's, so
+float32 audio stays float32.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from ._validate import check_type
+from .errors import InvalidInputError
+from .inputs import as_signal
+from .params import ErbParams, LogHzParams, LogParams, MelParams, SpectrogramParams
+from .planner import SpectrogramPlan, band_filterbank
+from .results import Spectrogram
+
+__all__ = [f"{bands}{scale}Plan" for bands in ("Linear", "Mel", "Erb", "LogHz")
+           for scale in ("Power", "Magnitude", "Db")]
+
+_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+
+
+def _torch_dtype(dtype: str | None) -> torch.dtype | None:
+    if dtype is None:
+        return None
+    if dtype not in _DTYPES:
+        raise InvalidInputError(f"dtype must be 'float64', 'float32' or None (the input's), got {dtype!r}")
+    return _DTYPES[dtype]
+
+
+class _TypedPlan(SpectrogramPlan):
+    """One band type and scale; subclasses name them in ``_BAND_TYPE`` and ``_SCALE``."""
+
+    _BAND_TYPE: type | None = None
+    _SCALE = "power"
+
+    def __init__(self, params: SpectrogramParams, *args, dtype: str | None = None):
+        check_type("params", params, SpectrogramParams)
+        band_params = None
+        if self._BAND_TYPE is not None:
+            if not args:
+                raise InvalidInputError(f"{type(self).__name__} needs its {self._BAND_TYPE.__name__}")
+            band_params, args = args[0], args[1:]
+        db_params = args[0] if args and self._SCALE == "db" else None
+        if len(args) > (1 if self._SCALE == "db" else 0):
+            raise InvalidInputError(f"{type(self).__name__} got {len(args)} extra positional arguments")
+        filterbank = band_filterbank(params, band_params, self._BAND_TYPE) if self._BAND_TYPE else None
+        if db_params is not None:
+            check_type("db_params", db_params, LogParams)
+        super().__init__(params, scale=self._SCALE, filterbank=filterbank, db_params=db_params)
+        self._dtype = _torch_dtype(dtype)
+        self.dtype = dtype
+
+    def _signal(self, samples) -> torch.Tensor:
+        signal = as_signal(samples)
+        return signal if self._dtype is None else signal.to(self._dtype)
+
+    def compute(self, samples) -> Spectrogram:
+        """The spectrogram of one signal ``(time,)`` or a batch ``(batch, time)`` (in the plan's dtype
+        when it has one), shape ``(n_bins, n_frames)`` or ``(batch, n_bins, n_frames)``."""
+        return super().compute(self._signal(samples))
+
+    def compute_frame(self, samples, frame_idx: int) -> np.ndarray:
+        """Frame ``frame_idx`` of the spectrogram of one signal ``(time,)``, shape ``(n_bins,)``.
+
+        Only the samples that frame reads go through the native pass.
+
+        Raises:
+            InvalidInputError: a batch, or ``frame_idx`` outside ``[0, n_frames)``.
+        """
+        signal = self._signal(samples)
+        if signal.dim() != 1:
+            raise InvalidInputError(f"compute_frame takes one signal (time,), got shape {tuple(signal.shape)}")
+        stft = self.params.stft
+        n_frames = stft.n_frames(signal.shape[-1])
+        if isinstance(frame_idx, bool) or not isinstance(frame_idx, (int, np.integer)) or not 0 <= frame_idx < n_frames:
+            raise InvalidInputError(f"frame_idx must be an int in [0, {n_frames}), got {frame_idx!r}")
+        # The frame's own samples, padded as the full signal would be, through one non-centred pass.
+        pad = stft.n_fft // 2 if stft.centre else 0
+        if stft.centre:
+            mode = "reflect" if stft.pad_mode == "reflect" else "constant"
+            signal = torch.nn.functional.pad(signal[None, None], (pad, pad), mode=mode)[0, 0]
+        start = int(frame_idx) * stft.hop_size
+        frame = signal[start:start + stft.n_fft]
+        framed = SpectrogramPlan(SpectrogramParams(type(stft)(stft.n_fft, stft.hop_size, stft.window, False),
+                                                   self.params.sample_rate),
+                                 scale=self.scale, filterbank=self.filterbank, db_params=self.db_params)
+        return framed.apply(frame)[..., 0].detach().numpy()
+
+
+def _plan_class(bands: str, band_type, scale: str) -> type:
+    name = f"{bands}{scale.capitalize() if scale != 'db' else 'Db'}Plan"
+    doc = (f"The seed library's ``{name}``: {bands.lower()} {scale} spectrogram plan, "
+           f"``{name}(params{', band_params' if band_type else ''}{', db_params=None' if scale == 'db' else ''}, "
+           "dtype=None)``.")
+    return type(name, (_TypedPlan,), {"_BAND_TYPE": band_type, "_SCALE": scale, "__doc__": doc,
+                                      "__module__": __name__})
+
+
+LinearPowerPlan = _plan_class("Linear", None, "power")
+LinearMagnitudePlan = _plan_class("Linear", None, "magnitude")
+LinearDbPlan = _plan_class("Linear", None, "db")
+MelPowerPlan = _plan_class("Mel", MelParams, "power")
+MelMagnitudePlan = _plan_class("Mel", MelParams, "magnitude")
+MelDbPlan = _plan_class("Mel", MelParams, "db")
+ErbPowerPlan = _plan_class("Erb", ErbParams, "power")
+ErbMagnitudePlan = _plan_class("Erb", ErbParams, "magnitude")
+ErbDbPlan = _plan_class("Erb", ErbParams, "db")
+LogHzPowerPlan = _plan_class("LogHz", LogHzParams, "power")
+LogHzMagnitudePlan = _plan_class("LogHz", LogHzParams, "magnitude")
+LogHzDbPlan = _plan_class("LogHz", LogHzParams, "db")
