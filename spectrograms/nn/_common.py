@@ -135,6 +135,9 @@ def _check_db(db_params) -> float | None:
 class _SpectralTransform(nn.Module):
     """Window, framing and an optional filterbank as buffers; forward is one call of the fused op."""
 
+    # Python-only attributes TorchScript must not compile (the frequency axis is a NumPy array).
+    __jit_unused_properties__ = ["n_bins"]
+
     def __init__(self, params: SpectrogramParams, filterbank: Filterbank | None, power: float | None,
                  floor_db: float | None):
         super().__init__()
@@ -149,6 +152,11 @@ class _SpectralTransform(nn.Module):
         csr = filterbank.csr(torch.float32) if filterbank is not None else (None, None, None)
         for name, tensor in zip(("fb_crow", "fb_col", "fb_val"), csr):
             self.register_buffer(name, tensor.clone() if tensor is not None else None)
+        # float64 twins, derived from the parameters (not state): float64 input computes with windows and
+        # filters built in float64, not float32 values widened by .double().
+        self.register_buffer("_window64", window_tensor(stft, torch.float64).clone(), persistent=False)
+        fb_val64 = filterbank.csr(torch.float64)[2].clone() if filterbank is not None else None
+        self.register_buffer("_fb_val64", fb_val64, persistent=False)
         self.frequencies = filterbank.frequencies if filterbank is not None else params.bin_frequencies()
 
     @property
@@ -169,15 +177,61 @@ class _SpectralTransform(nn.Module):
         Returns:
             ``(..., n_bins, n_frames)`` in the input's dtype (complex for ``power=None``).
         """
+        if torch.jit.is_scripting():
+            return self._features_scripted(waveform)
+        return self._features(waveform)
+
+    def _window_for(self, dtype: torch.dtype) -> torch.Tensor:
+        if dtype == torch.float64 and self._window64.dtype == torch.float64:
+            return self._window64
+        return self.window.to(dtype)
+
+    def _fb_val_for(self, dtype: torch.dtype) -> torch.Tensor | None:
+        fb_val, fb_val64 = self.fb_val, self._fb_val64
+        if fb_val is None:
+            return None
+        if dtype == torch.float64 and fb_val64 is not None and fb_val64.dtype == torch.float64:
+            return fb_val64
+        return fb_val.to(dtype)
+
+    def _features_scripted(self, waveform: torch.Tensor) -> torch.Tensor:
+        """``forward`` under ``torch.jit.script``: the same op call, without the Python-side checks
+        (the op's own checks still run)."""
+        signal = waveform
+        if waveform.dtype == torch.float16 or waveform.dtype == torch.bfloat16:
+            signal = waveform.float()
+        window = self._window_for(signal.dtype)
+        power = self.power
+        if power is None:
+            return torch.ops.spectrograms.stft(signal, window, self.n_fft, self.hop_length, self.center,
+                                               self.pad_mode)
+        else:
+            out = torch.ops.spectrograms.spectrogram(signal, window, self.n_fft, self.hop_length, self.center,
+                                                     self.pad_mode, power, self.fb_crow, self.fb_col,
+                                                     self._fb_val_for(signal.dtype), self.floor_db)
+            return out.to(waveform.dtype)
+
+    @torch.jit.unused
+    def _features(self, waveform: torch.Tensor) -> torch.Tensor:
         signal = _compute_dtype(waveform)
+        window = self._window_for(signal.dtype)
+        fb_val = self._fb_val_for(signal.dtype)
+        if torch.onnx.is_in_onnx_export():
+            # ONNX has no spectrograms::* ops: export the same transform in plain torch ops.
+            from ..export.portable import dense_from_csr, portable_spectrogram
+
+            dense = None if fb_val is None else dense_from_csr(self.fb_crow, self.fb_col, fb_val,
+                                                               self.n_fft // 2 + 1)
+            out = portable_spectrogram(signal, window, self.n_fft, self.hop_length, self.center, self.pad_mode,
+                                       self.power, dense, self.floor_db)
+            return out if self.power is None else out.to(waveform.dtype)
         check_unread_samples_finite(signal, self.n_fft, self.hop_length, self.center)
-        window = self.window.to(signal.dtype)
         if self.power is None:
             return call_native(ops.stft, signal, window, n_fft=self.n_fft, hop_length=self.hop_length,
                                center=self.center, pad_mode=self.pad_mode)
         filterbank = None
         if self.fb_crow is not None:
-            filterbank = (self.fb_crow, self.fb_col, self.fb_val.to(signal.dtype))
+            filterbank = (self.fb_crow, self.fb_col, fb_val)
         out = call_native(ops.spectrogram, signal, window, n_fft=self.n_fft, hop_length=self.hop_length,
                           center=self.center, pad_mode=self.pad_mode, power=self.power, filterbank=filterbank,
                           floor_db=self.floor_db)
