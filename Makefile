@@ -16,7 +16,7 @@ FFTW_HEADER := /usr/include/fftw3.h
 # espeak-ng speaks the real speech the parity tests run on (tests/conftest.py: the speech fixture).
 ESPEAK := /usr/bin/espeak-ng
 
-.PHONY: setup seed-venv test demo bench clean sanitize
+.PHONY: setup seed-venv test test-all demo bench clean sanitize
 
 setup: $(STAMP_EXT)
 
@@ -54,7 +54,12 @@ $(STAMP_SEED):
 
 seed-venv: $(STAMP_SEED)
 
+# The suite without the long runs (the wheel build, the Dask worker-kill run, the long fuzz), which
+# `make test-all` adds; SPECTROGRAMS_FUZZ_EXAMPLES sets the length of the fuzz run.
 test: setup seed-venv | $(ESPEAK)
+	$(PY) -m pytest -q -m "not slow and not fuzz" tests
+
+test-all: setup seed-venv | $(ESPEAK)
 	$(PY) -m pytest -q tests
 
 demo: setup
