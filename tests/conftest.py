@@ -1,8 +1,17 @@
+import os
+
 import numpy as np
 import pytest
 import torch
+from hypothesis import settings
 
 DTYPES = [torch.float32, torch.float64]
+
+# Property tests draw the same examples on every run, so `make test` (and CI) is reproducible; the fuzz
+# and any exploratory run take fresh random draws with HYPOTHESIS_PROFILE=random.
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("random", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 @pytest.fixture

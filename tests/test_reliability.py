@@ -185,7 +185,7 @@ ENTRY_POINTS = {
     "rfft": (sg.compute_rfft, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
     "power_spectrum": (sg.compute_power_spectrum, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
     "magnitude_spectrum": (sg.compute_magnitude_spectrum, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
-    "rfft_irfft": (lambda x: sg.compute_irfft(sg.compute_rfft(x), x.shape[-1]), lambda shape: shape),
+    "rfft_irfft": (lambda x: sg.compute_irfft(sg.compute_rfft(x), np.shape(x)[-1]), lambda shape: shape),
     "fft2d": (sg.fft2d, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
     "power_spectrum_2d": (sg.power_spectrum_2d, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
     "magnitude_spectrum_2d": (sg.magnitude_spectrum_2d, lambda shape: (*shape[:-1], shape[-1] // 2 + 1)),
