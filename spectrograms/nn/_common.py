@@ -17,7 +17,7 @@ from .._validate import (
     check_unread_samples_finite,
     positive_int,
 )
-from ..errors import InvalidInputError, InvalidTypeError
+from ..errors import DimensionMismatchError, InvalidInputError, InvalidTypeError
 from ..filterbanks import Filterbank
 from ..ops._frames import n_frames
 from ..params import (
@@ -247,6 +247,8 @@ class _SpectralTransform(nn.Module):
 def _compute_dtype(waveform: torch.Tensor) -> torch.Tensor:
     if not isinstance(waveform, torch.Tensor):
         raise InvalidTypeError(f"the input must be a torch.Tensor (..., time), got {type(waveform).__name__}")
+    if waveform.dim() == 0:
+        raise DimensionMismatchError("the input must be a waveform of shape (..., time), got a 0-d tensor")
     if waveform.dtype in (torch.float32, torch.float64):
         return waveform
     if waveform.dtype in (torch.float16, torch.bfloat16):

@@ -288,13 +288,25 @@ class AmplitudeToDB(nn.Module):
         self.amin = 1e-10 if floor_db is None else 10.0 ** (floor_db / self.multiplier)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x_db = self.multiplier * torch.log10(x.clamp(min=self.amin))
+        if not isinstance(x, torch.Tensor):
+            raise InvalidTypeError(f"the input must be a torch.Tensor spectrogram, got {type(x).__name__}")
+        if not x.is_floating_point():
+            raise InvalidTypeError(f"the input must be a real floating-point spectrogram, got dtype {x.dtype}")
+        # Half precision: amin (1e-10) underflows to 0 in float16, so the log is taken in float32 and only
+        # the dB values (which fit) go back to the input dtype.
+        linear = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+        x_db = self.multiplier * torch.log10(linear.clamp(min=self.amin))
         if self.top_db is not None:
             if x.dim() < 2:
                 raise InvalidInputError(
                     f"top_db needs a spectrogram of shape (..., bins, frames), got shape {tuple(x.shape)}")
-            x_db = torch.maximum(x_db, x_db.amax(dim=(-2, -1), keepdim=True) - self.top_db)
-        return x_db
+            if x.numel() > 0:
+                x_db = torch.maximum(x_db, x_db.amax(dim=(-2, -1), keepdim=True) - self.top_db)
+        # NaN/Inf in the spectrogram would come out as NaN/Inf dB: refused eagerly (a compiled or exported
+        # graph skips the check, which would need a host sync).
+        if not torch.compiler.is_compiling() and not bool(torch.isfinite(x_db).all()):
+            raise InvalidInputError("the spectrogram given to AmplitudeToDB contains NaN or Inf values")
+        return x_db.to(x.dtype)
 
     def extra_repr(self) -> str:
         return f"stype={self.stype!r}, amin={self.amin:g}, top_db={self.top_db}"
