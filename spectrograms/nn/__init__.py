@@ -31,19 +31,9 @@ from .spectral import (
     MelSpectrogram,
     Spectrogram,
 )
-from .toolbox import (
-    LFCC,
-    Fade,
-    GriffinLim,
-    InverseMelScale,
-    InverseSpectrogram,
-    Loudness,
-    MelScale,
-    Resample,
-    SlidingWindowCmn,
-    SpectralCentroid,
-    Vol,
-)
+from . import frontends, toolbox
+from .frontends import *  # noqa: F403 (its __all__)
+from .toolbox import *  # noqa: F403 (its __all__)
 
 __all__ = [
     "Spectrogram",
@@ -58,16 +48,7 @@ __all__ = [
     "UtteranceNorm",
     "ComputeDeltas",
     "frame_lengths",
-    "Resample",
-    "MelScale",
-    "InverseMelScale",
-    "InverseSpectrogram",
-    "GriffinLim",
-    "LFCC",
-    "SpectralCentroid",
-    "SlidingWindowCmn",
-    "Loudness",
-    "Fade",
-    "Vol",
+    *toolbox.__all__,
+    *frontends.__all__,
 ]
 
