@@ -125,8 +125,22 @@ class TensorResult:
         return tensor
 
 
-class _Axes(TensorResult):
-    """A result laid out as ``(..., n_bins, n_frames)`` with frequency and time axes."""
+class BinsByFrames(TensorResult):
+    """A result laid out as ``(..., n_bins, n_frames)``."""
+
+    @property
+    def n_bins(self) -> int:
+        """Number of frequency bins (rows)."""
+        return self.tensor.shape[-2]
+
+    @property
+    def n_frames(self) -> int:
+        """Number of frames (columns)."""
+        return self.tensor.shape[-1]
+
+
+class _Axes(BinsByFrames):
+    """A :class:`BinsByFrames` result with frequency and time axes."""
 
     def __init__(self, tensor, frequencies, times, params: SpectrogramParams, n_samples: int | None):
         super().__init__(tensor)
@@ -162,14 +176,6 @@ class _Axes(TensorResult):
         if self._times is None:
             self._times = self.spectrogram_params.frame_times(self.n_frames)
         return self._times
-
-    @property
-    def n_bins(self) -> int:
-        return self.tensor.shape[-2]
-
-    @property
-    def n_frames(self) -> int:
-        return self.tensor.shape[-1]
 
     def frequency_range(self) -> tuple[float, float]:
         """Lowest and highest band frequency in Hz."""

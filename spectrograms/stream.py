@@ -31,7 +31,7 @@ import torch
 from . import ops
 from .errors import DimensionMismatchError, InvalidInputError, InvalidTypeError, SpectrogramError
 from .inputs import _as_float, as_tensor
-from .results import Chromagram, Mfcc, Spectrogram, TensorResult
+from .results import BinsByFrames, Chromagram, Mfcc, Spectrogram
 
 __all__ = ["FeatureStream", "StreamClosedError", "StreamFrames", "plan_stream", "kaldi_fbank_stream",
            "kaldi_mfcc_stream"]
@@ -43,7 +43,7 @@ class StreamClosedError(SpectrogramError, RuntimeError):
     """A push or flush on a stream that was already flushed (call ``reset()`` to start a new signal)."""
 
 
-class StreamFrames(TensorResult):
+class StreamFrames(BinsByFrames):
     """Frames a stream returned that have no richer result type (Kaldi features).
 
     Attributes:
@@ -57,13 +57,6 @@ class StreamFrames(TensorResult):
         self.first_frame = first_frame
         self.times = times
 
-    @property
-    def n_bins(self) -> int:
-        return self.tensor.shape[-2]
-
-    @property
-    def n_frames(self) -> int:
-        return self.tensor.shape[-1]
 
 
 class FeatureStream:

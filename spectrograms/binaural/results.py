@@ -11,14 +11,14 @@ import torch
 
 from .._validate import finite_float
 from ..errors import InvalidInputError, InvalidTypeError
-from ..results import TensorResult
+from ..results import BinsByFrames
 from .params import _BandParams
 
 _DEFAULT_HISTOGRAM_BINS = 400
 _MAX_HISTOGRAM_BINS = 1 << 20  # far above any use; bounds the allocation before it happens
 
 
-class _BinauralResult(TensorResult):
+class _BinauralResult(BinsByFrames):
     """A binaural spectrogram: ``tensor`` of shape ``(n_bins, n_frames)`` (``(..., n_bins, n_frames)``
     for a batch), its axes and parameters, with the seed library's members.
 
@@ -38,16 +38,6 @@ class _BinauralResult(TensorResult):
     def dtype(self) -> str:
         """``"float64"`` or ``"float32"`` (the seed library's name for the precision)."""
         return str(self.tensor.dtype).removeprefix("torch.")
-
-    @property
-    def n_bins(self) -> int:
-        """Number of frequency bins (rows)."""
-        return self.tensor.shape[-2]
-
-    @property
-    def n_frames(self) -> int:
-        """Number of frames (columns)."""
-        return self.tensor.shape[-1]
 
     @property
     def frequencies(self) -> list[float]:
