@@ -71,16 +71,17 @@ bench: setup
 # An ASan+UBSan build of the extension, made in a copy of the package under build/sanitize (the
 # shared spectrograms/_C*.so is left alone), and SANITIZE_TESTS run against it with the sanitizer
 # runtimes preloaded (python itself is not instrumented). Leak checking is off: the interpreter and
-# torch keep memory until exit by design. Any sanitizer report fails the run.
+# torch keep memory until exit by design. Any sanitizer report fails the run. SPECTROGRAMS_NATIVE keeps
+# the debug info (setup.py's portable flags add -g0 and strip it), so reports name source lines.
 SANITIZE_DIR := build/sanitize
 SANITIZE_TESTS ?= tests/ops tests/test_fft.py tests/test_compute.py tests/test_features.py tests/test_plan_cache.py \
-	tests/test_overflow.py tests/test_reliability.py tests/test_nn.py
+	tests/test_overflow.py tests/test_reliability.py tests/test_nn.py tests/test_seed_binaural.py $(wildcard tests/test_fuzz_*.py)
 SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer -g
 sanitize: $(STAMP_DEPS)
 	rm -rf $(SANITIZE_DIR) && mkdir -p $(SANITIZE_DIR)
 	tar -cf - --exclude='__pycache__' --exclude='*.so' setup.py pyproject.toml spectrograms spectrograms_ext tests \
 	  | tar -xf - -C $(SANITIZE_DIR)
-	cd $(SANITIZE_DIR) && CFLAGS="$(SANITIZE_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	cd $(SANITIZE_DIR) && CFLAGS="$(SANITIZE_FLAGS)" LDFLAGS="-fsanitize=address,undefined" SPECTROGRAMS_NATIVE=1 \
 	  $(abspath $(PY)) setup.py -q build_ext --inplace
 	nm -D $(SANITIZE_DIR)/spectrograms/_C*.so | grep -q __asan_report || { echo "error: no ASan in the build" >&2; exit 1; }
 	cd $(SANITIZE_DIR) && LD_PRELOAD="$$(gcc -print-file-name=libasan.so) $$(gcc -print-file-name=libubsan.so)" \
