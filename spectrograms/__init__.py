@@ -20,12 +20,13 @@ from .lapped import *  # noqa: F401,F403
 from .params import *  # noqa: F401,F403
 from .planner import *  # noqa: F401,F403
 from .results import *  # noqa: F401,F403
-from . import typed_plans
+from . import cqt, typed_plans
+from .cqt import *  # noqa: F401,F403
 from .typed_plans import *  # noqa: F401,F403
 
 __version__ = "0.1.0"
 
-__all__ = [name for module in (binaural,
+__all__ = [name for module in (binaural, cqt,
                                compute, features, fft, fft_axes, errors, filterbanks, image, lapped, params, planner,
                                        results, typed_plans)
            for name in module.__all__]

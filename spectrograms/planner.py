@@ -211,6 +211,19 @@ class SpectrogramPlanner:
     def chromagram_plan(self, params: SpectrogramParams, chroma_params: ChromaParams | None = None) -> ChromagramPlan:
         return ChromagramPlan(params, chroma_params)
 
+    # The CQT plans live in spectrograms.cqt (imported here, when asked for, as that module imports this one).
+    def cqt_power_plan(self, params: SpectrogramParams, cqt_params, dtype: str | None = None):
+        from .cqt import CqtPowerPlan
+        return CqtPowerPlan(params, cqt_params, dtype=dtype)
+
+    def cqt_magnitude_plan(self, params: SpectrogramParams, cqt_params, dtype: str | None = None):
+        from .cqt import CqtMagnitudePlan
+        return CqtMagnitudePlan(params, cqt_params, dtype=dtype)
+
+    def cqt_db_plan(self, params: SpectrogramParams, cqt_params, db_params: LogParams, dtype: str | None = None):
+        from .cqt import CqtDbPlan
+        return CqtDbPlan(params, cqt_params, db_params, dtype=dtype)
+
 
 class MfccPlan:
     """A reusable MFCC computation: the fused mel dB pass, then the orthonormal DCT-II over the mel
