@@ -38,6 +38,7 @@ __all__ = [
     "compute_cqt_magnitude_spectrogram",
     "compute_cqt_db_spectrogram",
     "cqt_kernels",
+    "cqt_tensor",
 ]
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -137,6 +138,22 @@ def cqt_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> torch.
     return torch.from_numpy(kernels)
 
 
+def cqt_tensor(signal: torch.Tensor, kernels: torch.Tensor, n_fft: int, hop_length: int, center: bool,
+               scale: str, floor_db: float | None) -> torch.Tensor:
+    """The CQT of ``signal`` ``(..., time)`` with the :func:`cqt_kernels` ``kernels`` (same dtype and
+    device) as ``(..., n_bins, n_frames)`` in ``scale``; ``floor_db`` None leaves a dB scale as power."""
+    if center:  # zeros, as the seed frames the CQT
+        signal = torch.nn.functional.pad(signal, (n_fft // 2, n_fft // 2))
+    frames = signal.unfold(-1, n_fft, hop_length)  # (..., n_frames, n_fft), a view
+    parts = torch.matmul(frames, kernels.T)  # (..., n_frames, 2 n_bins): real, imaginary, real, ...
+    power = parts.unflatten(-1, (kernels.shape[0] // 2, 2)).square().sum(-1).transpose(-1, -2)
+    if scale == "magnitude":
+        return power.sqrt()
+    if scale == "db" and floor_db is not None:
+        return 10.0 * torch.log10(power.clamp_min(10.0 ** (floor_db / 10.0)))
+    return power
+
+
 def _torch_dtype(dtype: str | None) -> torch.dtype | None:
     if dtype is None:
         return None
@@ -202,18 +219,9 @@ class CqtPlan:
         if not torch.compiler.is_compiling():  # a host sync, which a compiled graph should not carry
             if not bool(torch.isfinite(signal).all()):
                 raise InvalidInputError("samples must be finite; the signal has NaN or Inf values")
-        if stft.centre:
-            signal = torch.nn.functional.pad(signal, (stft.n_fft // 2, stft.n_fft // 2))
-        frames = signal.unfold(-1, stft.n_fft, stft.hop_size)  # (..., n_frames, n_fft), a view
-        # float64 accumulation for float32 would differ from the seed's float32 sums by rounding only.
-        parts = torch.matmul(frames, self.kernels(signal.dtype, signal.device).T)  # (..., n_frames, 2 n_bins)
-        parts = parts.unflatten(-1, (self.n_bins, 2))
-        power = parts.square().sum(-1).transpose(-1, -2)
-        if self.scale == "magnitude":
-            return power.sqrt()
-        if self.scale == "db" and self.db_params is not None:
-            return 10.0 * torch.log10(power.clamp_min(10.0 ** (self.db_params.floor_db / 10.0)))
-        return power
+        floor_db = self.db_params.floor_db if self.db_params is not None else None
+        return cqt_tensor(signal, self.kernels(signal.dtype, signal.device), stft.n_fft, stft.hop_size, stft.centre,
+                          self.scale, floor_db)
 
     def _signal(self, samples) -> torch.Tensor:
         signal = as_signal(samples)

@@ -151,3 +151,30 @@ def test_cqt_peaks_at_the_bin_of_a_tone_and_has_gradients():
     assert int(power[:, 10].argmax()) == tone_bin
     power.sum().backward()
     assert signal.grad is not None and torch.isfinite(signal.grad).all() and signal.grad.abs().max() > 0
+
+
+def test_cqt_layer_equals_the_plan_compiles_and_keeps_the_dtype(rng):
+    import spectrograms.nn as snn
+
+    params = sg.SpectrogramParams(sg.StftParams(2048, 256), 16000)
+    cqt = sg.CqtParams(12, 6, 40.0)
+    batch = torch.from_numpy(rng.standard_normal((2, 6000)))
+    layer = snn.CQT(params, cqt, scale="db", db_params=sg.LogParams(-70.0))
+    expected = sg.CqtDbPlan(params, cqt, sg.LogParams(-70.0)).compute(batch).tensor
+    torch.testing.assert_close(layer(batch), expected, rtol=1e-12, atol=1e-10)  # float64 kernels for float64
+    torch.testing.assert_close(layer(batch.float()), expected.float(), rtol=0, atol=2e-3)
+    assert layer(batch.half()).dtype == torch.float16
+    keywords = snn.CQT(sample_rate=16000, n_fft=2048, hop_length=256, bins_per_octave=12, n_octaves=6, f_min=40.0)
+    torch.testing.assert_close(keywords(batch), sg.CqtPowerPlan(params, cqt).compute(batch).tensor)
+    compiled = torch.compile(keywords, fullgraph=True)
+    torch.testing.assert_close(compiled(batch.float()), keywords(batch.float()), rtol=1e-5, atol=1e-5)
+    assert set(keywords.state_dict()) == {"kernels"}
+    assert keywords.frame_lengths(6000) == batch.shape[-1] // 256 + 1 == keywords(batch).shape[-1]
+    with pytest.raises(sg.InvalidTypeError, match="not both"):
+        snn.CQT(params, cqt, n_fft=1024)
+    with pytest.raises(sg.InvalidInputError, match="scale"):
+        snn.CQT(params, cqt, scale="energy")
+    with pytest.raises(sg.InvalidInputError, match="Nyquist"):
+        snn.CQT(sample_rate=8000, f_min=100.0, n_octaves=6)
+    with pytest.raises(sg.InvalidInputError, match="finite"):
+        keywords(torch.full((1, 6000), float("nan")))

@@ -32,6 +32,7 @@ from .spectral import (
     Spectrogram,
 )
 from . import frontends, toolbox
+from .cqt import CQT
 from .frontends import *  # noqa: F403 (its __all__)
 from .toolbox import *  # noqa: F403 (its __all__)
 
@@ -43,6 +44,7 @@ __all__ = [
     "AmplitudeToDB",
     "MFCC",
     "Chromagram",
+    "CQT",
     "FrequencyMasking",
     "TimeMasking",
     "UtteranceNorm",
