@@ -168,6 +168,9 @@ def test_cqt_layer_equals_the_plan_compiles_and_keeps_the_dtype(rng):
     torch.testing.assert_close(keywords(batch), sg.CqtPowerPlan(params, cqt).compute(batch).tensor)
     compiled = torch.compile(keywords, fullgraph=True)
     torch.testing.assert_close(compiled(batch.float()), keywords(batch.float()), rtol=1e-5, atol=1e-5)
+    with pytest.warns(FutureWarning):  # torch 2.14 deprecates TorchScript; it still must work
+        scripted = torch.jit.script(keywords)
+    torch.testing.assert_close(scripted(batch), keywords(batch), rtol=0, atol=0)
     assert set(keywords.state_dict()) == {"kernels"}
     assert keywords.frame_lengths(6000) == batch.shape[-1] // 256 + 1 == keywords(batch).shape[-1]
     with pytest.raises(sg.InvalidTypeError, match="not both"):

@@ -32,6 +32,9 @@ class CQT(nn.Module):
             ``db_params``, default -80 dB).
     """
 
+    # Python-only attributes TorchScript must not compile.
+    __jit_unused_properties__ = ["n_bins"]
+
     def __init__(self, params: SpectrogramParams | None = None, cqt_params: CqtParams | None = None, *,
                  scale: str = "power", db_params: LogParams | None = None, sample_rate: float = 16000,
                  n_fft: int = 4096, hop_length: int = 512, bins_per_octave: int = 12, n_octaves: int = 7,
