@@ -39,6 +39,7 @@ __all__ = [
     "compute_cqt_db_spectrogram",
     "cqt_kernels",
     "cqt_tensor",
+    "blocked_kernels",
 ]
 
 _DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -101,6 +102,13 @@ class CqtParams:
         return f"CqtParams(num_bins={self.num_bins})"
 
 
+def kernel_lengths(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> np.ndarray:
+    """Samples of each bin's kernel, ``round(q sr / f_b)`` (half away from zero, as the seed library
+    rounds) clipped to ``[1, n_fft]``; non-increasing, as the bins rise in frequency."""
+    lengths = np.floor(cqt_params.q_factor * sample_rate / cqt_params.frequencies + 0.5)
+    return np.clip(lengths, 1, n_fft).astype(np.int64)
+
+
 @functools.lru_cache(maxsize=32)
 def cqt_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> torch.Tensor:
     """The kernels as a float64 tensor of shape ``(2 * num_bins, n_fft)``: rows ``2b`` and ``2b + 1``
@@ -117,7 +125,7 @@ def cqt_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> torch.
             f"CQT maximum frequency must be below Nyquist frequency: the top bin of {cqt_params} is "
             f"{frequencies[-1]:.6g} Hz, Nyquist is {sample_rate / 2.0:.6g} Hz (lower f_min or n_octaves)")
     # round() half away from zero, as the seed library rounds.
-    lengths = np.clip(np.floor(cqt_params.q_factor * sample_rate / frequencies + 0.5), 1, n_fft).astype(np.int64)
+    lengths = kernel_lengths(cqt_params, sample_rate, n_fft)
     kernels = np.zeros((2 * cqt_params.num_bins, n_fft))
     windows = {}
     for row, (frequency, length) in enumerate(zip(frequencies, lengths)):  # once per plan, per bin
@@ -138,14 +146,50 @@ def cqt_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> torch.
     return torch.from_numpy(kernels)
 
 
-def cqt_tensor(signal: torch.Tensor, kernels: torch.Tensor, n_fft: int, hop_length: int, center: bool,
-               scale: str, floor_db: float | None) -> torch.Tensor:
-    """The CQT of ``signal`` ``(..., time)`` with the :func:`cqt_kernels` ``kernels`` (same dtype and
-    device) as ``(..., n_bins, n_frames)`` in ``scale``; ``floor_db`` None leaves a dB scale as power."""
+# Above this many hop-sized blocks per frame the per-block products get too thin and copying the
+# frames out (one product) is faster.
+_MAX_BLOCKS = 64
+
+
+@functools.lru_cache(maxsize=32)
+def blocked_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int,
+                    hop_length: int) -> tuple[torch.Tensor, list[int]]:
+    """:func:`cqt_kernels` laid out for :func:`cqt_tensor`: the matrix zero-padded to a whole number of
+    hops, and for each hop-sized block of the frame the number of leading rows with a non-zero entry in
+    it (kernels end with the frame, so the long low-frequency ones come first). An empty list (more
+    than ``_MAX_BLOCKS`` blocks) means "frame by copying", with the unpadded matrix."""
+    kernels = cqt_kernels(cqt_params, sample_rate, n_fft)
+    n_blocks = -(-n_fft // hop_length)
+    if n_blocks > _MAX_BLOCKS:
+        return kernels, []
+    kernels = torch.nn.functional.pad(kernels, (0, n_blocks * hop_length - n_fft))
+    nonzero = kernels.unflatten(1, (n_blocks, hop_length)).ne(0).any(-1)  # (rows, blocks)
+    rows = torch.arange(1, kernels.shape[0] + 1)[:, None]
+    return kernels, (nonzero * rows).amax(0).tolist()
+
+
+def cqt_tensor(signal: torch.Tensor, kernels: torch.Tensor, blocks: list[int], n_fft: int, hop_length: int,
+               center: bool, scale: str, floor_db: float | None) -> torch.Tensor:
+    """The CQT of ``signal`` ``(..., time)`` with the :func:`blocked_kernels` ``kernels`` and ``blocks``
+    (``kernels`` in the signal's dtype and device) as ``(..., n_bins, n_frames)`` in ``scale``;
+    ``floor_db`` None leaves a dB scale as power."""
     if center:  # zeros, as the seed frames the CQT
         signal = torch.nn.functional.pad(signal, (n_fft // 2, n_fft // 2))
-    frames = signal.unfold(-1, n_fft, hop_length)  # (..., n_frames, n_fft), a view
-    parts = torch.matmul(frames, kernels.T)  # (..., n_frames, 2 n_bins): real, imaginary, real, ...
+    n_frames = (signal.shape[-1] - n_fft) // hop_length + 1
+    if len(blocks) == 0:
+        parts = torch.matmul(signal.unfold(-1, n_fft, hop_length), kernels.T)
+    else:
+        # The signal as rows of one hop: frame t's block a is row t + a, so each block of every frame
+        # is one product over a contiguous view, and the frames are never copied out.
+        n_rows = n_frames + len(blocks) - 1
+        signal = torch.nn.functional.pad(signal, (0, max(0, n_rows * hop_length - signal.shape[-1])))
+        rows = signal[..., :n_rows * hop_length].unflatten(-1, (n_rows, hop_length))
+        parts = signal.new_zeros(rows.shape[:-2] + (n_frames, kernels.shape[0]))
+        for block, active in enumerate(blocks):  # once per block of a frame, not per frame
+            if active > 0:
+                part = kernels[:active, block * hop_length:(block + 1) * hop_length]
+                parts[..., :active] += torch.matmul(rows[..., block:block + n_frames, :], part.T)
+    # parts: (..., n_frames, 2 n_bins), real and imaginary part of each bin in turn
     power = parts.unflatten(-1, (kernels.shape[0] // 2, 2)).square().sum(-1).transpose(-1, -2)
     if scale == "magnitude":
         return power.sqrt()
@@ -187,7 +231,8 @@ class CqtPlan:
             check_type("db_params", db_params, LogParams)
         self.params, self.cqt_params, self.scale = params, cqt_params, scale
         self.db_params = db_params if scale == "db" else None
-        self._kernels = cqt_kernels(cqt_params, params.sample_rate, params.stft.n_fft)
+        self._kernels, self._blocks = blocked_kernels(cqt_params, params.sample_rate, params.stft.n_fft,
+                                                      params.stft.hop_size)
         self._kernels_by_dtype: dict = {}
         self._dtype = _torch_dtype(dtype)
         self.dtype = dtype
@@ -220,8 +265,8 @@ class CqtPlan:
             if not bool(torch.isfinite(signal).all()):
                 raise InvalidInputError("samples must be finite; the signal has NaN or Inf values")
         floor_db = self.db_params.floor_db if self.db_params is not None else None
-        return cqt_tensor(signal, self.kernels(signal.dtype, signal.device), stft.n_fft, stft.hop_size, stft.centre,
-                          self.scale, floor_db)
+        return cqt_tensor(signal, self.kernels(signal.dtype, signal.device), self._blocks, stft.n_fft,
+                          stft.hop_size, stft.centre, self.scale, floor_db)
 
     def _signal(self, samples) -> torch.Tensor:
         signal = as_signal(samples)

@@ -3,12 +3,12 @@ on batches of waveforms, differentiable and compilable."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import List, Optional
 
 import torch
 from torch import nn
 
-from ..cqt import CqtParams, cqt_kernels, cqt_tensor
+from ..cqt import CqtParams, blocked_kernels, cqt_tensor
 from ..errors import InvalidInputError
 from ..params import LogParams, SpectrogramParams, StftParams
 from ._common import _check_db, _compute_dtype, _objects_or_keywords, frame_lengths
@@ -53,7 +53,8 @@ class CQT(nn.Module):
         self.floor_db: Optional[float] = _check_db(db_params or LogParams()) if scale == "db" else None
         stft = params.stft
         self.n_fft, self.hop_length, self.center = stft.n_fft, stft.hop_size, stft.centre
-        kernels = cqt_kernels(cqt_params, params.sample_rate, stft.n_fft)
+        kernels, blocks = blocked_kernels(cqt_params, params.sample_rate, stft.n_fft, stft.hop_size)
+        self.blocks: List[int] = blocks
         self.register_buffer("kernels", kernels.float().clone())
         self.register_buffer("_kernels64", kernels.clone(), persistent=False)
 
@@ -69,7 +70,7 @@ class CQT(nn.Module):
         if torch.jit.is_scripting():
             signal = waveform.float() if waveform.dtype in (torch.float16, torch.bfloat16) else waveform
             kernels = self._kernels64 if signal.dtype == torch.float64 else self.kernels.to(signal.dtype)
-            return cqt_tensor(signal, kernels, self.n_fft, self.hop_length, self.center, self.scale,
+            return cqt_tensor(signal, kernels, self.blocks, self.n_fft, self.hop_length, self.center, self.scale,
                               self.floor_db).to(waveform.dtype)
         return self._features(waveform)
 
@@ -81,7 +82,7 @@ class CQT(nn.Module):
             if not bool(torch.isfinite(signal).all()):  # eager only: a host sync
                 raise InvalidInputError("the waveform must be finite; it has NaN or Inf values")
         kernels = self._kernels64 if signal.dtype == torch.float64 else self.kernels.to(signal.dtype)
-        return cqt_tensor(signal, kernels, self.n_fft, self.hop_length, self.center, self.scale,
+        return cqt_tensor(signal, kernels, self.blocks, self.n_fft, self.hop_length, self.center, self.scale,
                           self.floor_db).to(waveform.dtype)
 
     def extra_repr(self) -> str:
