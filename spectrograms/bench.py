@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 import spectrograms as sg
+from spectrograms.bench_compat import compat_rows, compat_table
 
 
 @dataclass(frozen=True)
@@ -326,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
         for workload in selected:
             rows.append(measure(workload, args.quick, not args.no_peers, progress))
             bar.update()
+        bar.set_postfix_str("seed-library computations (CQT, ILD)")
+        with threads(1):
+            compat, compat_notes = compat_rows(args.quick, not args.no_peers)
         bar.set_postfix_str("python threads, peak memory")
         scaling = [python_threads_scaling(args.quick, seconds) for seconds in (1, 4)]
         memory = peak_memory(WORKLOADS[2], args.quick)
@@ -336,6 +340,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"spectrograms {sg.__version__} benchmark — mel dB float32, medians; "
           f"{machine['cores']} cores, nt = {machine['intra_op_threads']} threads; torch {torch.__version__}")
     print(table(rows))
+    print("\nseed-library computations, one thread, best of a few runs:")
+    print(compat_table(compat))
+    for note in compat_notes:
+        print(f"  note: {note}")
     print("\ntwo Python threads calling plan.compute (intra-op threads 1), throughput over one thread:")
     for s in scaling:
         print(f"  {s['clip_seconds']} s clips ({s['seconds_per_call'] * 1e6:.0f} us per call): {s['speedup']:.2f}×; "
@@ -349,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.json, "w") as f:
             json.dump({"machine": machine,
                        "workloads": {r.workload: {"seconds": r.seconds, "ratios": r.ratios()} for r in rows},
-                       "python_threads": scaling, "peak_memory": memory,
+                       "compat": compat, "python_threads": scaling, "peak_memory": memory,
                        "definitions": [asdict(w) for w in selected]}, f, indent=2)
     return 0
 
