@@ -31,6 +31,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset, Subset
 
 from .. import torch as sgt
+from ..errors import InvalidInputError
 from ..params import (
     ChromaParams,
     ErbParams,
@@ -112,9 +113,9 @@ class FeatureConfig:
 
     def __post_init__(self):
         if self.kind not in _DEFAULT_F_MIN:
-            raise ValueError(f"kind must be one of {sorted(_DEFAULT_F_MIN)}; got {self.kind!r}")
+            raise InvalidInputError(f"kind must be one of {sorted(_DEFAULT_F_MIN)}; got {self.kind!r}")
         if self.scale not in ("power", "magnitude", "db"):
-            raise ValueError(f"scale must be 'power', 'magnitude' or 'db'; got {self.scale!r}")
+            raise InvalidInputError(f"scale must be 'power', 'magnitude' or 'db'; got {self.scale!r}")
         self.build_plan()  # validates every value now, not in the first DataLoader worker
 
     @property
@@ -234,7 +235,7 @@ def stratified_split(labels: Sequence[int], fractions: Sequence[float], seed: in
         ``1 + len(fractions)`` sorted lists of indices.
     """
     if any(f < 0 for f in fractions) or sum(fractions) >= 1:
-        raise ValueError(f"split fractions must be >= 0 and sum to less than 1; got {list(fractions)}")
+        raise InvalidInputError(f"split fractions must be >= 0 and sum to less than 1; got {list(fractions)}")
     rng = np.random.default_rng(seed)
     labels = np.asarray(labels)
     parts: list[list[int]] = [[] for _ in range(len(fractions) + 1)]
@@ -308,9 +309,9 @@ class SpectrogramDataModule(pl.LightningDataModule):
     ):
         super().__init__()
         if batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1; got {batch_size}")
+            raise InvalidInputError(f"batch_size must be >= 1; got {batch_size}")
         if num_workers < 0:
-            raise ValueError(f"num_workers must be >= 0; got {num_workers}")
+            raise InvalidInputError(f"num_workers must be >= 0; got {num_workers}")
         self.save_hyperparameters()
         self.root = root
         self.features = features
@@ -352,7 +353,7 @@ class SpectrogramDataModule(pl.LightningDataModule):
         root = Path(self.root)
         if root.suffix.lower() in MANIFEST_SUFFIXES and not root.is_dir():
             if self.max_duration is not None:
-                raise ValueError(
+                raise InvalidInputError(
                     "max_duration applies to audio folders; give a manifest per-item durations instead"
                 )
             return ManifestDataset(root, sample_rate=rate, on_error=self.on_error)
