@@ -252,6 +252,11 @@ class StftParams:
     def __init__(self, n_fft: int, hop_size: int | None = None, window: WindowType | str | None = None,
                  centre: bool | None = None, pad_mode: str = "constant", *, hop_length: int | None = None,
                  center: bool | None = None):
+        # torchaudio's spellings are checked under their own names, so an error names what was passed.
+        if hop_length is not None and hop_size is None:
+            bounded_int("hop_length", hop_length, MAX_HOP)
+        if center is not None and centre is None and not isinstance(center, bool):
+            raise InvalidTypeError(f"center must be a bool, got {center!r}")
         object.__setattr__(self, "n_fft", n_fft)
         object.__setattr__(self, "hop_size", _alias("hop_size", hop_size, "hop_length", hop_length, None))
         object.__setattr__(self, "window", WindowType.hanning if window is None else window)
