@@ -116,3 +116,27 @@ def check_unread_samples_finite(signal: torch.Tensor, n_fft: int, hop_length: in
             "the signal contains NaN or Inf samples (in samples no frame reads); clean it, e.g. with "
             "torch.nan_to_num, before computing"
         )
+
+
+def real_array(name: str, values):
+    """``values`` (a number or an array-like of them) as a finite float64 NumPy array."""
+    import numpy as np
+
+    if isinstance(values, torch.Tensor):
+        values = values.detach().cpu().numpy()
+    array = np.asarray(values)
+    if array.dtype == bool or not (np.issubdtype(array.dtype, np.integer) or np.issubdtype(array.dtype, np.floating)):
+        raise InvalidTypeError(f"{name} must be real numbers, got {type(values).__name__} of dtype {array.dtype}")
+    array = array.astype(np.float64)
+    if not np.isfinite(array).all():
+        raise InvalidInputError(f"{name} must be finite, got {np.count_nonzero(~np.isfinite(array))} NaN/Inf value(s)")
+    return array
+
+
+def finite_result(name: str, result, what: str):
+    """Refuses a conversion whose result left float64's range (``what`` says which input values do)."""
+    import numpy as np
+
+    if not np.isfinite(result).all():
+        raise InvalidInputError(f"{name} out of range: {what}")
+    return result

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ._validate import non_negative_float, positive_int
+from ._validate import finite_result, non_negative_float, positive_int, real_array
 from .errors import InvalidInputError
 from .params import ChromaParams, ErbParams, LogHzParams, MelNorm, MelParams, MelScale, SpectrogramParams
 
@@ -84,9 +84,11 @@ def _mel_scale(scale) -> MelScale:
 
 def hz_to_mel(frequencies, scale: MelScale = MelScale.slaney) -> np.ndarray:
     """Hz to mel on the HTK or Slaney scale (as ``librosa.hz_to_mel``)."""
-    f = np.asarray(frequencies, dtype=np.float64)
+    f = real_array("frequencies", frequencies)
     if _mel_scale(scale) is MelScale.htk:
-        return 2595.0 * np.log10(1.0 + f / 700.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mels = 2595.0 * np.log10(1.0 + f / 700.0)
+        return finite_result("frequencies", mels, "the HTK mel scale is defined above -700 Hz")
     f_sp, min_log_hz = 200.0 / 3, 1000.0
     min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
     linear = f / f_sp
@@ -97,12 +99,15 @@ def hz_to_mel(frequencies, scale: MelScale = MelScale.slaney) -> np.ndarray:
 
 def mel_to_hz(mels, scale: MelScale = MelScale.slaney) -> np.ndarray:
     """Mel to Hz on the HTK or Slaney scale (as ``librosa.mel_to_hz``)."""
-    m = np.asarray(mels, dtype=np.float64)
-    if _mel_scale(scale) is MelScale.htk:
-        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
-    f_sp, min_log_hz = 200.0 / 3, 1000.0
-    min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
-    return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+    m = real_array("mels", mels)
+    too_high = "they map beyond float64's largest value (about 1.8e308 Hz)"
+    with np.errstate(over="ignore"):
+        if _mel_scale(scale) is MelScale.htk:
+            return finite_result("mels", 700.0 * (10.0 ** (m / 2595.0) - 1.0), too_high)
+        f_sp, min_log_hz = 200.0 / 3, 1000.0
+        min_log_mel, logstep = min_log_hz / f_sp, np.log(6.4) / 27.0
+        hz = np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+    return finite_result("mels", hz, too_high)
 
 
 def mel_filterbank(params: SpectrogramParams, mel: MelParams) -> Filterbank:
@@ -152,17 +157,23 @@ def mel_filterbank(params: SpectrogramParams, mel: MelParams) -> Filterbank:
 
 def hz_to_erb_rate(frequencies) -> np.ndarray:
     """Hz to ERB-rate (the number of ERBs below the frequency): ``21.4 log10(1 + 0.00437 f)``."""
-    return 21.4 * np.log10(1.0 + 0.00437 * np.asarray(frequencies, dtype=np.float64))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rates = 21.4 * np.log10(1.0 + 0.00437 * real_array("frequencies", frequencies))
+    return finite_result("frequencies", rates, "the ERB-rate scale is defined above -1/0.00437 Hz")
 
 
 def erb_rate_to_hz(erb_rates) -> np.ndarray:
     """ERB-rate to Hz, the inverse of :func:`hz_to_erb_rate`."""
-    return (10.0 ** (np.asarray(erb_rates, dtype=np.float64) / 21.4) - 1.0) / 0.00437
+    with np.errstate(over="ignore"):
+        hz = (10.0 ** (real_array("erb_rates", erb_rates) / 21.4) - 1.0) / 0.00437
+    return finite_result("erb_rates", hz, "they map beyond float64's largest value (about 1.8e308 Hz)")
 
 
 def erb_bandwidth(frequencies) -> np.ndarray:
     """Equivalent rectangular bandwidth in Hz of the auditory filter at each frequency: ``24.7 (1 + 0.00437 f)``."""
-    return 24.7 * (1.0 + 0.00437 * np.asarray(frequencies, dtype=np.float64))
+    with np.errstate(over="ignore"):
+        bandwidth = 24.7 * (1.0 + 0.00437 * real_array("frequencies", frequencies))
+    return finite_result("frequencies", bandwidth, "bandwidths beyond float64's range")
 
 
 # Gammatone weights below this (-60 dB) are set to exactly 0, so each band stays sparse.
