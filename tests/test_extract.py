@@ -44,14 +44,30 @@ def _rows(out):
     return [json.loads(line) for line in (out / "manifest.jsonl").read_text().splitlines()]
 
 
-def _assert_bitwise_equal_to_direct(out, feature=MEL):
+def _assert_bitwise_equal_to_direct(out, feature=MEL, same_process=True):
+    """Stored features against the same features computed here.
+
+    Bitwise when the shards were computed in this process. Shards computed in other processes
+    (Dask workers, a killed run) may not be: the FFTW plans are made with FFTW_MEASURE, which picks an
+    algorithm by timing it, so two processes on a loaded machine can pick different (equally correct)
+    algorithms that round differently (measured here: 2 of 8 fresh processes computing the same mel
+    spectrogram differed from the others). An FFT's rounding error is relative to the frame's energy,
+    not to each band's, so a band 60 dB below its frame's loudest differs by ~1e-3 dB: compared in
+    power, to 1e-5 of the frame's largest band.
+    """
     dataset = PrecomputedFeatureDataset(out)
     assert len(dataset) > 0
     for index, row in enumerate(dataset.rows):
         waveform = load_audio(row["path"], feature.sample_rate)  # whole files in these corpora
         direct = feature.build_plan().compute(waveform).to_torch()
         stored, _ = dataset[index]
-        assert torch.equal(stored, direct)
+        if same_process:
+            assert torch.equal(stored, direct)
+        else:
+            assert stored.shape == direct.shape
+            power, power_direct = 10.0 ** (stored.double() / 10), 10.0 ** (direct.double() / 10)
+            frame_peak = power_direct.amax(dim=0, keepdim=True)
+            assert torch.all((power - power_direct).abs() <= 1e-5 * frame_peak)
 
 
 def test_folder_with_classes_float32_bitwise(folder, tmp_path):
@@ -174,18 +190,17 @@ def test_resume_after_killed_run(folder, tmp_path):
     assert summary.n_shards_skipped == done_before and summary.n_items == 6
     assert sorted(r["key"] for r in _rows(out)) == [f"item{i:09d}" for i in range(6)]
     assert not list(out.glob("*.tmp-*"))
-    _assert_bitwise_equal_to_direct(out)
+    _assert_bitwise_equal_to_direct(out, same_process=False)  # the killed run's shards came from another process
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="open (issue 16): on the loaded 2-core machine this run ended with a failed "
-                   "assertion after 189 s; not yet diagnosed", strict=False)
 def test_dask_two_workers_one_killed(folder, tmp_path):
     from dask.distributed import Client, LocalCluster
 
     os.environ["SPECTROGRAMS_EXTRACT_TEST_DELAY"] = "1.5"
     cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
                            dashboard_address=None)
+    killed = []
     try:
         import threading
 
@@ -197,6 +212,7 @@ def test_dask_two_workers_one_killed(folder, tmp_path):
                     if busy:
                         pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
                         os.kill(pid, signal.SIGKILL)
+                        killed.append(pid)
                         return
                     time.sleep(0.1)
 
@@ -207,9 +223,11 @@ def test_dask_two_workers_one_killed(folder, tmp_path):
     finally:
         os.environ.pop("SPECTROGRAMS_EXTRACT_TEST_DELAY", None)
         cluster.close()
+    assert killed, "no worker was seen holding a shard, so none was killed"
     keys = [r["key"] for r in _rows(tmp_path / "out")]
     assert summary.n_items == 6 and sorted(keys) == [f"item{i:09d}" for i in range(6)]
-    _assert_bitwise_equal_to_direct(tmp_path / "out")
+    # The features came from the workers' processes (the cause of the earlier failure: 1 ulp off).
+    _assert_bitwise_equal_to_direct(tmp_path / "out", same_process=False)
 
 
 def test_command_line(folder, tmp_path, capsys):

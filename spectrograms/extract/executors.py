@@ -21,8 +21,16 @@ EXECUTORS = ("processes", "dask")
 def run_processes(tasks: list[dict], workers: int, on_done: Callable[[dict], None]) -> None:
     """Runs the tasks on ``workers`` local processes (in this process when 1)."""
     if workers <= 1 or len(tasks) <= 1:
-        for task in tasks:
-            on_done(extract_shard(task))
+        import torch
+
+        # extract_shard limits its process to one torch thread (right for a worker); here that
+        # process is the caller's, which gets its own setting back.
+        threads = torch.get_num_threads()
+        try:
+            for task in tasks:
+                on_done(extract_shard(task))
+        finally:
+            torch.set_num_threads(threads)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
