@@ -94,7 +94,7 @@ def test_classifier_output_does_not_depend_on_frames_past_the_length():
 def test_every_config_is_covered_by_a_test():
     # Each config below is smoke-run by one of the tests in this file; a new config needs one too.
     assert {p.name for p in CONFIGS.glob("*.yaml")} == {
-        "audio_classification.yaml", "audio_folder.yaml", "ddp.yaml", "jax_classification.yaml"}
+        "audio_classification.yaml", "audio_folder.yaml", "ddp.yaml", "jax_classification.yaml", "shards.yaml"}
 
 
 @pytest.mark.parametrize("config", ["audio_classification.yaml", "audio_folder.yaml"])
@@ -114,6 +114,31 @@ def test_audio_folder_config_without_root_stops_at_parsing(tmp_path, capsys):
     with pytest.raises(SystemExit) as stopped:
         cli_main(["fit", "--config", str(CONFIGS / "audio_folder.yaml"), *TINY, *_outputs(tmp_path)])
     assert stopped.value.code == 2 and "required: root" in capsys.readouterr().err
+
+
+def test_shards_config_extracts_then_trains_from_the_shards(tmp_path, capsys):
+    from spectrograms.__main__ import main as command_line
+
+    audio = _audio_folder(tmp_path / "audio")
+    # The README's two commands: extract with the config's features, then fit from the shards.
+    assert command_line(["extract", str(audio), str(tmp_path / "features"), "--feature-config",
+                         str(CONFIGS / "shards.yaml"), "--dtype", "float32", "--workers", "1",
+                         "--shard-size", "5", "--no-progress"]) == 0
+    assert '"n_items": 16' in capsys.readouterr().out
+    cli = cli_main(["fit", "--config", str(CONFIGS / "shards.yaml"), "--data.precomputed", str(tmp_path / "features"),
+                    "--data.batch_size", "4", "--data.num_workers", "0", "--trainer.max_epochs", "2",
+                    "--trainer.limit_train_batches", "2", *_outputs(tmp_path)])
+    assert cli.trainer.state.finished and cli.trainer.current_epoch == 2
+    assert cli.datamodule.classes == ["chirp_down", "noise_burst"] and len(cli.datamodule.dataset) == 16
+    assert cli.model.hparams.n_classes == 2 and cli.model.hparams.n_bins == 64
+    assert {"train_loss_epoch", "val_loss", "val_acc"} <= set(cli.trainer.callback_metrics)
+    assert Path(cli.trainer.checkpoint_callback.best_model_path).is_file()
+
+
+def test_shards_config_without_precomputed_stops_at_parsing(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli_main(["fit", "--config", str(CONFIGS / "shards.yaml"), *_outputs(tmp_path)])
+    assert stopped.value.code == 2 and "required: precomputed" in capsys.readouterr().err
 
 
 def test_the_package_ships_the_same_configs_as_the_checkout():

@@ -2,7 +2,9 @@
 
 Procedurally generated sounds live in :mod:`spectrograms.data.synthetic`. The Lightning pipeline
 (:class:`SpectrogramDataModule`, :class:`FeatureConfig`, the collate function) lives in
-:mod:`spectrograms.data.datamodule` and :func:`plot_batch` in :mod:`spectrograms.data.plot`; both are
+:mod:`spectrograms.data.datamodule`, training from shards written by ``spectrograms extract`` in
+:mod:`.precomputed` (:class:`PrecomputedFeatureDataset`) and :mod:`.precomputed_datamodule`
+(:class:`PrecomputedDataModule`), and :func:`plot_batch` in :mod:`spectrograms.data.plot`; all are
 exported here but imported on first use, so ``import spectrograms.data`` does not import Lightning
 or matplotlib.
 """
@@ -24,6 +26,8 @@ __all__ = [
     "drop_skipped",
     "load_audio",
     "FeatureConfig",
+    "PrecomputedDataModule",
+    "PrecomputedFeatureDataset",
     "SpectrogramBatch",
     "SpectrogramCollate",
     "SpectrogramDataModule",
@@ -32,6 +36,8 @@ __all__ = [
 
 _LAZY = {
     "FeatureConfig": "datamodule",
+    "PrecomputedDataModule": "precomputed_datamodule",
+    "PrecomputedFeatureDataset": "precomputed",
     "SpectrogramBatch": "datamodule",
     "SpectrogramCollate": "datamodule",
     "SpectrogramDataModule": "datamodule",
