@@ -70,7 +70,10 @@ def _magnitude(spectrum: torch.Tensor) -> torch.Tensor:
     """``sqrt(re^2 + im^2)``, the seed's magnitude (not ``hypot``: the zero test below must see the same
     underflow of ``|X|^2`` that the seed's does)."""
     parts = torch.view_as_real(spectrum)
-    return (parts[..., 0].square() + parts[..., 1].square()).sqrt()
+    squared = parts[..., 0].square() + parts[..., 1].square()
+    # Where |X|^2 leaves the dtype's range (|X| above about 1.8e19 in float32) the seed's formula gives
+    # inf, and the ILD/ILR of two infinities is NaN: there hypot gives |X| itself, which fits.
+    return torch.where(torch.isinf(squared), torch.hypot(parts[..., 0], parts[..., 1]), squared.sqrt())
 
 
 def _angle(spectrum: torch.Tensor, magnitude: torch.Tensor) -> torch.Tensor:
