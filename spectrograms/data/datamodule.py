@@ -209,6 +209,7 @@ class SpectrogramCollate:
         items = drop_skipped(items)
         if not items:
             return None
+        _check_items(items)
         specs = [self.plan.compute(waveform) for waveform, _ in items]
         return SpectrogramBatch(
             features=self.to_batch(specs),
@@ -218,6 +219,22 @@ class SpectrogramCollate:
 
     def __getstate__(self):
         return {**self.__dict__, "_plan": None}
+
+
+def _check_items(items: Sequence[tuple[Any, Any]]) -> None:
+    """Each item must be ``(waveform (time,), class index)``: a 2-D waveform would be computed as a
+    batch of its own and give a 4-D batch, a label outside int64 a torch error naming nothing."""
+    for i, item in enumerate(items):
+        if not isinstance(item, (tuple, list)) or len(item) != 2:
+            raise InvalidInputError(
+                f"item {i} must be a (waveform, label) pair or None, got {type(item).__name__}")
+        waveform, label = item
+        if np.ndim(waveform) != 1:
+            raise InvalidInputError(
+                f"item {i}: the waveform must have shape (time,), got shape {tuple(np.shape(waveform))}")
+        if isinstance(label, (bool, np.bool_)) or not isinstance(label, (int, np.integer)) or not 0 <= label < 2**63:
+            raise InvalidInputError(
+                f"item {i}: the label must be a class index (an int in [0, 2**63)), got {label!r}")
 
 
 def stratified_split(labels: Sequence[int], fractions: Sequence[float], seed: int) -> list[list[int]]:
@@ -338,7 +355,6 @@ class SpectrogramDataModule(pl.LightningDataModule):
         """The whole data set before splitting (created on first use; folders are only listed)."""
         rate = self.features.sample_rate
         if self.precomputed is not None:
-            from ..errors import InvalidInputError
             from .precomputed import PrecomputedFeatureDataset
 
             dataset = PrecomputedFeatureDataset(self.precomputed)
