@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import json
 import math
+import numbers
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,9 @@ MAX_FILE_SAMPLE_RATE = 384_000
 MAX_FILE_CHANNELS = 256
 # Samples (frames x channels) decoded from one file: 2^31 float32 values are 8 GiB.
 MAX_FILE_SAMPLES = 2**31
+# Integer labels are class indices and make max(label) + 1 classes: a typo such as a timestamp in the
+# label column must cost an error message, not a list of 10^12 class names.
+MAX_CLASSES = 2**20
 
 
 def _check_choice(name: str, value: Any, allowed: Sequence[str]) -> str:
@@ -62,6 +66,9 @@ def _check_sample_rate(sample_rate: Any, *, allow_none: bool) -> None:
         return
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, int) or sample_rate <= 0:
         raise InvalidInputError(f"sample_rate must be a positive int (Hz); got {sample_rate!r}")
+    if sample_rate > MAX_FILE_SAMPLE_RATE:
+        # The resampler's output and filter grow with the target rate: 2**31 Hz asked for gigabytes.
+        raise InvalidInputError(f"sample_rate must be at most {MAX_FILE_SAMPLE_RATE} Hz; got {sample_rate!r}")
 
 
 def _check_header(path: Path, rate: int, frames: int, channels: int) -> None:
@@ -169,15 +176,23 @@ def load_audio(
     """
     _check_sample_rate(sample_rate, allow_none=True)
     _check_choice("on_rate_mismatch", on_rate_mismatch, ON_RATE_MISMATCH_VALUES)
+    for name, value in (("offset", offset), ("duration", duration)):
+        number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if not number and (value is not None or name == "offset"):
+            raise InvalidInputError(f"{name} must be a number of seconds; got {type(value).__name__} {value!r}")
     if not (math.isfinite(offset) and offset >= 0):
         raise InvalidInputError(f"offset must be a finite number of seconds >= 0; got {offset!r}")
     if duration is not None and not (math.isfinite(duration) and duration > 0):
         raise InvalidInputError(f"duration must be None or a finite number of seconds > 0; got {duration!r}")
 
     path = Path(path)
-    if not path.exists():
+    try:
+        exists, regular = path.exists(), path.is_file()
+    except OSError as exc:  # a name too long for the file system, a permission error on a folder, ...
+        raise AudioFileError(f"{path}: cannot access the file ({exc.strerror or exc})") from exc
+    if not exists:
         raise AudioFileError(f"{path}: file not found")
-    if not path.is_file():
+    if not regular:
         raise AudioFileError(f"{path}: not a regular file")
 
     soundfile = _import_soundfile()
@@ -632,7 +647,12 @@ def _map_labels(manifest: Path, rows: list[_Row], classes: list[str] | None) -> 
     if all(i is not None for i in as_ints) and not names_given:
         # Integer labels are indices, unless the caller's class names say they are names (e.g. "0").
         if classes is None:
-            classes = [str(k) for k in range(max(max(as_ints), 0) + 1)]
+            largest = max(zip(as_ints, rows), key=lambda pair: pair[0])
+            if largest[0] >= MAX_CLASSES:
+                raise AudioFileError(
+                    f"{largest[1].where}: label {largest[1].label!r} is a class index beyond the {MAX_CLASSES} "
+                    "classes allowed; pass classes=[...] or use class names")
+            classes = [str(k) for k in range(max(largest[0], 0) + 1)]
         for row, i in zip(rows, as_ints):
             if not 0 <= i < len(classes):
                 raise AudioFileError(
