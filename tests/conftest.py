@@ -56,7 +56,9 @@ def speech(tmp_path_factory) -> tuple[np.ndarray, int]:
     if espeak is None:
         pytest.skip("espeak-ng is not installed (make test installs Debian's espeak-ng)")
     path = tmp_path_factory.mktemp("speech") / "speech.wav"
-    subprocess.run([espeak, "-w", str(path), SPEECH_TEXT], check=True, capture_output=True)
+    # Without the sanitizer runtimes `make sanitize` preloads into Python: espeak-ng hangs under them.
+    env = {name: value for name, value in os.environ.items() if name != "LD_PRELOAD"}
+    subprocess.run([espeak, "-w", str(path), SPEECH_TEXT], check=True, capture_output=True, env=env, timeout=120)
     samples, rate = soundfile.read(path, dtype="float64")
     assert rate == 22050, rate
     return resample_poly(samples, 160, 441), 16000
