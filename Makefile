@@ -81,6 +81,7 @@ sanitize: $(STAMP_DEPS)
 	rm -rf $(SANITIZE_DIR) && mkdir -p $(SANITIZE_DIR)
 	tar -cf - --exclude='__pycache__' --exclude='*.so' setup.py pyproject.toml spectrograms spectrograms_ext tests \
 	  | tar -xf - -C $(SANITIZE_DIR)
+	[ ! -d $(SEED_VENV) ] || ln -s $(abspath $(SEED_VENV)) $(SANITIZE_DIR)/$(SEED_VENV)  # the seed-oracle tests
 	cd $(SANITIZE_DIR) && CFLAGS="$(SANITIZE_FLAGS)" LDFLAGS="-fsanitize=address,undefined" SPECTROGRAMS_NATIVE=1 \
 	  $(abspath $(PY)) setup.py -q build_ext --inplace
 	nm -D $(SANITIZE_DIR)/spectrograms/_C*.so | grep -q __asan_report || { echo "error: no ASan in the build" >&2; exit 1; }
