@@ -52,7 +52,7 @@ class Workload:
         return torch.from_numpy(rng.standard_normal(shape, dtype=np.float32) * 0.1).squeeze(0)
 
     def params(self) -> tuple[sg.SpectrogramParams, sg.MelParams, sg.LogParams]:
-        stft = sg.StftParams(self.n_fft, self.hop, sg.WindowType.hanning, centre=True, pad_mode="constant")
+        stft = sg.StftParams(self.n_fft, self.hop, sg.WindowType.hann, centre=True, pad_mode="constant")
         return (sg.SpectrogramParams(stft, float(self.sample_rate)),
                 sg.MelParams(self.n_mels, 0.0, self.sample_rate / 2), sg.LogParams(-80.0))
 

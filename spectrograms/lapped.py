@@ -73,7 +73,7 @@ class MdctParams:
         return self._window_size // 2
 
     def window_tensor(self, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-        return self._window.coefficients(self._window_size, dtype, periodic=False)
+        return self._window.coefficients(self._window_size, dtype)
 
     def __eq__(self, other):
         return isinstance(other, MdctParams) and (self._window_size, self._hop_size, self._window) == (

@@ -47,15 +47,23 @@ __all__ = [
 class WindowType:
     """A window function, evaluated for a given ``n_fft`` by :meth:`coefficients`.
 
-    The named windows are periodic ("DFT-even"), as ``torch.hann_window(n)`` and
-    ``scipy.signal.get_window(name, n)`` make them, which is what spectral analysis wants:
-    ``WindowType.hanning``, ``WindowType.hamming``, ``WindowType.blackman``,
-    ``WindowType.rectangular``; ``WindowType.kaiser(beta)`` and ``WindowType.gaussian(std)`` (std in
-    samples). ``WindowType.custom(coefficients, normalize=None)`` takes any coefficients of length
-    ``n_fft``; ``normalize`` is None, ``"sum"`` (coefficients sum to 1), ``"peak"`` (maximum 1) or
-    ``"energy"`` (squares sum to 1).
+    Two conventions, as the two communities spell them:
+
+    * ``WindowType.hann`` (also the string ``"hann"``, and the window of a ``StftParams`` given none) is
+      periodic ("DFT-even", denominator ``n``), as ``torch.hann_window(n)``, librosa and
+      ``scipy.signal.get_window("hann", n)`` make it: what torchaudio's and librosa's numbers need.
+    * The seed library's named windows are symmetric (denominator ``n - 1``, as ``numpy.hanning``):
+      ``WindowType.hanning``, ``WindowType.hamming``, ``WindowType.blackman``, ``WindowType.kaiser(beta)``
+      and ``WindowType.gaussian(std)`` (std in samples), so a seed user's code gives the seed's numbers.
+
+    ``window.periodic()`` and ``window.symmetric()`` give the other convention of any named window
+    (``WindowType.hann == WindowType.hanning.periodic()``); ``is_periodic`` says which one it is.
+    ``WindowType.rectangular`` is the same either way. ``WindowType.custom(coefficients, normalize=None)``
+    takes any coefficients of length ``n_fft``; ``normalize`` is None, ``"sum"`` (coefficients sum to 1),
+    ``"peak"`` (maximum 1) or ``"energy"`` (squares sum to 1).
     """
 
+    hann: ClassVar[WindowType]
     hanning: ClassVar[WindowType]
     hamming: ClassVar[WindowType]
     blackman: ClassVar[WindowType]
@@ -63,23 +71,37 @@ class WindowType:
 
     _NORMALIZATIONS = (None, "sum", "peak", "energy")
 
-    def __init__(self, kind: str, parameter: float | None = None, custom: tuple[float, ...] | None = None):
+    def __init__(self, kind: str, parameter: float | None = None, custom: tuple[float, ...] | None = None,
+                 periodic: bool = False):
         self.kind = kind
         self.parameter = parameter
         self._custom = custom
+        # Only the named tapered windows have two conventions; the others are one window either way.
+        self.is_periodic = bool(periodic) and kind not in ("rectangular", "custom")
 
     @classmethod
-    def kaiser(cls, beta: float) -> WindowType:
-        """Periodic Kaiser window with shape parameter ``0 <= beta <= 700`` (as ``torch.kaiser_window``).
+    def kaiser(cls, beta: float, periodic: bool = False) -> WindowType:
+        """Kaiser window with shape parameter ``0 <= beta <= 700``: symmetric (the seed library's and
+        ``numpy.kaiser``), or periodic (``torch.kaiser_window``) with ``periodic=True``.
 
         I0(beta) overflows float64 just above 700, which would make every coefficient NaN.
         """
-        return cls("kaiser", bounded_float("beta", beta, 0.0, MAX_KAISER_BETA))
+        return cls("kaiser", bounded_float("beta", beta, 0.0, MAX_KAISER_BETA), periodic=_flag("periodic", periodic))
 
     @classmethod
-    def gaussian(cls, std: float) -> WindowType:
-        """Periodic Gaussian window with standard deviation ``std > 0`` in samples (as scipy's)."""
-        return cls("gaussian", positive_float("std", std))
+    def gaussian(cls, std: float, periodic: bool = False) -> WindowType:
+        """Gaussian window with standard deviation ``std > 0`` in samples: symmetric (centred on
+        ``(n - 1) / 2``, the seed library's), or periodic (centred on ``n / 2``, scipy's
+        ``get_window``) with ``periodic=True``."""
+        return cls("gaussian", positive_float("std", std), periodic=_flag("periodic", periodic))
+
+    def periodic(self) -> WindowType:
+        """This window in the periodic convention (itself for rectangular and custom windows)."""
+        return WindowType(self.kind, self.parameter, self._custom, periodic=True)
+
+    def symmetric(self) -> WindowType:
+        """This window in the symmetric convention (itself for rectangular and custom windows)."""
+        return WindowType(self.kind, self.parameter, self._custom, periodic=False)
 
     @classmethod
     def custom(cls, coefficients, normalize: str | None = None) -> WindowType:
@@ -140,15 +162,16 @@ class WindowType:
             raise InvalidInputError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
         return self.coefficients(n, periodic=False).numpy().astype(numpy_dtype)
 
-    def coefficients(self, n_fft: int, dtype: torch.dtype = torch.float64, periodic: bool = True) -> torch.Tensor:
-        """The window as a tensor of shape ``(n_fft,)``: periodic (denominator ``n_fft``, the default),
-        or symmetric (denominator ``n_fft - 1``, the seed library's and ``numpy.hanning``'s) with
-        ``periodic=False``. Custom windows are their coefficients either way.
+    def coefficients(self, n_fft: int, dtype: torch.dtype = torch.float64, periodic: bool | None = None) -> torch.Tensor:
+        """The window as a tensor of shape ``(n_fft,)`` in its own convention, or with ``periodic`` True
+        (denominator ``n_fft``) or False (denominator ``n_fft - 1``) in that one. Custom windows are
+        their coefficients either way.
 
         Raises:
             InvalidInputError: a custom window whose length is not ``n_fft``.
         """
         n_fft = positive_int("n_fft", n_fft)
+        periodic = self.is_periodic if periodic is None else periodic
         f64 = torch.float64
         if self.kind == "hanning":
             window = torch.hann_window(n_fft, periodic=periodic, dtype=f64)
@@ -173,7 +196,7 @@ class WindowType:
         return window.to(dtype)
 
     def _key(self):
-        return (self.kind, self.parameter, self._custom)
+        return (self.kind, self.parameter, self._custom, self.is_periodic)
 
     def __eq__(self, other):
         return isinstance(other, WindowType) and self._key() == other._key()
@@ -184,9 +207,11 @@ class WindowType:
     def __repr__(self):
         if self.kind == "custom":
             return f"WindowType.custom(<{len(self._custom)} coefficients>)"
+        if self.kind == "hanning" and self.is_periodic:
+            return "WindowType.hann"
         if self.parameter is not None:
-            return f"WindowType.{self.kind}({self.parameter})"
-        return f"WindowType.{self.kind}"
+            return f"WindowType.{self.kind}({self.parameter}{', periodic=True' if self.is_periodic else ''})"
+        return f"WindowType.{self.kind}{'.periodic()' if self.is_periodic else ''}"
 
 
 def _alias(name: str, value, alias: str, alias_value, default):
@@ -206,10 +231,18 @@ def _nonzero(name: str, value: float) -> float:
     return value
 
 
+def _flag(name: str, value) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidTypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
+    return value
+
+
 for _name in ("hanning", "hamming", "blackman", "rectangular"):
     setattr(WindowType, _name, WindowType(_name))
+WindowType.hann = WindowType("hanning", periodic=True)
 
-_WINDOW_NAMES = {"hann": "hanning", "hanning": "hanning", "hamming": "hamming", "blackman": "blackman",
+# "hann" is torch's, librosa's and scipy's spelling, whose Hann is periodic; the others are the seed's.
+_WINDOW_NAMES = {"hann": "hann", "hanning": "hanning", "hamming": "hamming", "blackman": "blackman",
                  "rectangular": "rectangular", "boxcar": "rectangular", "ones": "rectangular"}
 
 
@@ -219,7 +252,7 @@ def _as_window(window) -> WindowType:
     if isinstance(window, str) and window.lower() in _WINDOW_NAMES:
         return getattr(WindowType, _WINDOW_NAMES[window.lower()])
     raise InvalidTypeError(
-        f"window must be a WindowType (e.g. WindowType.hanning) or one of {sorted(_WINDOW_NAMES)}, got {window!r}"
+        f"window must be a WindowType (e.g. WindowType.hann) or one of {sorted(_WINDOW_NAMES)}, got {window!r}"
     )
 
 
@@ -230,7 +263,9 @@ class StftParams:
     Args:
         n_fft: frame length and FFT size in samples; the transform has ``n_fft // 2 + 1`` bins.
         hop_size: samples between the starts of successive frames.
-        window: a :class:`WindowType` (or its name, e.g. ``"hann"``); default periodic Hann.
+        window: a :class:`WindowType` (or its name, e.g. ``"hann"``); default ``WindowType.hann``, the
+            periodic Hann of torch and librosa (the seed library always names its window; its
+            ``WindowType.hanning`` is the symmetric one).
         centre: if True (default), frame ``t`` is centred on sample ``t * hop_size`` and the signal is
             padded by ``n_fft // 2`` on both sides, as librosa and torchaudio do; there are
             ``1 + (n_samples + 2 * (n_fft // 2) - n_fft) // hop_size`` frames (``1 + n_samples //
@@ -243,7 +278,7 @@ class StftParams:
 
     n_fft: int
     hop_size: int
-    window: WindowType = field(default_factory=lambda: WindowType.hanning)
+    window: WindowType = field(default_factory=lambda: WindowType.hann)
     centre: bool = True
     pad_mode: str = "constant"
 
@@ -259,7 +294,7 @@ class StftParams:
             raise InvalidTypeError(f"center must be a bool, got {center!r}")
         object.__setattr__(self, "n_fft", n_fft)
         object.__setattr__(self, "hop_size", _alias("hop_size", hop_size, "hop_length", hop_length, None))
-        object.__setattr__(self, "window", WindowType.hanning if window is None else window)
+        object.__setattr__(self, "window", WindowType.hann if window is None else window)
         object.__setattr__(self, "centre", _alias("centre", centre, "center", center, True))
         object.__setattr__(self, "pad_mode", pad_mode)
         self.__post_init__()

@@ -154,7 +154,8 @@ def test_params_are_hashable_and_equal_by_value():
     b = sg.StftParams(512, 256, sg.WindowType.kaiser(5.0))
     assert a == b and hash(a) == hash(b)
     assert sg.MelParams(40, norm=None) == sg.MelParams(40, norm="none")
-    assert sg.StftParams(512, 256, "hann").window is sg.WindowType.hanning
+    assert sg.StftParams(512, 256, "hann").window is sg.WindowType.hann
+    assert sg.StftParams(512, 256, "hanning").window is sg.WindowType.hanning
 
 
 def test_defaults():
@@ -170,3 +171,33 @@ def test_custom_window_normalisations():
     assert sg.WindowType.custom(coefficients, "peak").coefficients(64).max() == pytest.approx(1.0)
     assert (sg.WindowType.custom(coefficients, "energy").coefficients(64) ** 2).sum() == pytest.approx(1.0)
     np.testing.assert_allclose(sg.WindowType.custom(coefficients).coefficients(64).numpy(), coefficients)
+
+
+def test_the_two_window_conventions():
+    """The seed's named windows are symmetric (numpy's); ``hann`` and ``.periodic()`` are torch's and
+    librosa's; a StftParams given no window takes the periodic Hann."""
+    scipy_windows = pytest.importorskip("scipy.signal.windows")
+    n = 9
+    cases = [
+        (sg.WindowType.hanning, np.hanning(n)), (sg.WindowType.hann, torch.hann_window(n, dtype=torch.float64)),
+        (sg.WindowType.hamming, np.hamming(n)), (sg.WindowType.hamming.periodic(), torch.hamming_window(n, dtype=torch.float64)),
+        (sg.WindowType.blackman, np.blackman(n)),
+        (sg.WindowType.blackman.periodic(), torch.blackman_window(n, dtype=torch.float64)),
+        (sg.WindowType.kaiser(5.0), np.kaiser(n, 5.0)),
+        (sg.WindowType.kaiser(5.0, periodic=True), torch.kaiser_window(n, True, 5.0, dtype=torch.float64)),
+        (sg.WindowType.gaussian(2.0), scipy_windows.gaussian(n, 2.0, sym=True)),
+        (sg.WindowType.gaussian(2.0, periodic=True), scipy_windows.gaussian(n, 2.0, sym=False)),
+        (sg.WindowType.rectangular.periodic(), np.ones(n)),
+    ]
+    for window, expected in cases:
+        np.testing.assert_allclose(window.coefficients(n).numpy(), np.asarray(expected), rtol=1e-12, atol=1e-15,
+                                   err_msg=repr(window))
+    assert sg.WindowType.hann == sg.WindowType.hanning.periodic() and sg.WindowType.hann.symmetric() == sg.WindowType.hanning
+    assert sg.WindowType.hann != sg.WindowType.hanning and hash(sg.WindowType.hann) != hash(sg.WindowType.hanning)
+    assert sg.WindowType.hann.is_periodic and not sg.WindowType.hanning.is_periodic
+    assert sg.WindowType.rectangular.periodic() == sg.WindowType.rectangular
+    assert repr(sg.WindowType.hann) == "WindowType.hann" and repr(sg.WindowType.hamming.periodic()) == "WindowType.hamming.periodic()"
+    assert sg.StftParams(512, 256).window is sg.WindowType.hann
+    np.testing.assert_allclose(sg.WindowType.hann.coefficients(n, periodic=False).numpy(), np.hanning(n), atol=1e-15)
+    with pytest.raises(sg.InvalidTypeError, match="periodic"):
+        sg.WindowType.kaiser(5.0, periodic="yes")

@@ -58,7 +58,7 @@ def _spectra(signal: torch.Tensor, params: _BandParams, dtype) -> torch.Tensor:
     if signal.shape[-1] + 2 * pad < stft.n_fft:
         # The seed library makes one frame, zero beyond the signal, where a whole frame does not fit.
         signal = torch.nn.functional.pad(signal, (0, stft.n_fft - 2 * pad - signal.shape[-1]))
-    window = stft.window.coefficients(stft.n_fft, signal.dtype, periodic=False).to(signal.device)
+    window = stft.window.coefficients(stft.n_fft, signal.dtype).to(signal.device)
     check_unread_samples_finite(signal, stft.n_fft, stft.hop_size, stft.centre)
     spectrum = call_native(ops.stft, signal, window, n_fft=stft.n_fft, hop_length=stft.hop_size,
                            center=stft.centre, pad_mode=stft.pad_mode)
