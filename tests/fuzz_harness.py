@@ -111,6 +111,8 @@ def fuzz_call(target: str, call, check=None, *, names: tuple[str, ...] = (), arg
     if elapsed > HANG_SECONDS:
         outcome, detail = "hang", f"{elapsed:.1f} s (limit {HANG_SECONDS:g} s); {detail}"
     _counts[target, outcome] += 1
+    if RECORD_PATH and sum(_counts.values()) % 200 == 0:
+        _write_record()  # so a crash that kills the process loses at most the last 200 calls' counts
     if outcome in ("ok", "refused"):
         return result if outcome == "ok" else None
     finding = {"outcome": outcome, "detail": detail, "arguments": _describe(arguments)}
