@@ -208,10 +208,9 @@ class PcenPlan:
         return plan_stream(self)
 
     def _make_stream(self):
-        from .results import Spectrogram
-        from .stream import FeatureStream, _frame_times, _native_compute, _stft_geometry
+        from .stream import NativeFeatureStream, StreamSpectrogram, _offset, _template
 
-        stft, pcen, mel_compute = self.params.stft, self.pcen, _native_compute(self.mel_plan)
+        stft, pcen = self.params.stft, self.pcen
 
         class FilterState:
             zi = None
@@ -221,15 +220,12 @@ class PcenPlan:
 
         state = FilterState()
 
-        def compute(segment, first):
-            out, state.zi = compute_pcen(mel_compute(segment, first), zi=state.zi, return_zf=True, **pcen)
+        def carry_pcen(mel, first):
+            out, state.zi = compute_pcen(mel, zi=state.zi, return_zf=True, **pcen)
             return out
 
-        def wrap(tensor, first):
-            times = _frame_times(first, tensor.shape[-1], stft.hop_size, 0 if stft.centre else stft.n_fft / 2,
-                                 self.params.sample_rate)
-            return Spectrogram(tensor, self.mel_plan.frequencies, times, self.params, scale="pcen",
-                               frequency_scale="mel", band_params=self.mel_params)
-
-        return FeatureStream(**_stft_geometry(stft), count=stft.n_frames, compute=compute, wrap=wrap,
-                             n_bins=self.mel_plan.n_bins, sample_rate=self.params.sample_rate, state=state)
+        template = _template(StreamSpectrogram, torch.empty(self.mel_plan.n_bins, 0), self.mel_plan.frequencies, None,
+                             self.params, hop=stft.hop_size, offset=_offset(stft), scale="pcen",
+                             frequency_scale="mel", band_params=self.mel_params)
+        return NativeFeatureStream(self.mel_plan, template=template, n_bins=self.mel_plan.n_bins, post=carry_pcen,
+                                   state=state)

@@ -11,7 +11,14 @@ chromagram, PCEN) and :func:`kaldi_fbank_stream` / :func:`kaldi_mfcc_stream` giv
     stream.reset()                       # start a new signal
 
 Concatenating everything a stream returns along the last axis gives the offline result of the same
-plan on the whole signal (bitwise for the fused kernel: the same native op runs on the same samples).
+plan on the whole signal (bitwise for the fused kernel: each frame is the same arithmetic on the same
+samples).
+
+The plans' streams keep their state in a native object (``torch.classes.spectrograms.SpectrogramStream``,
+spectrograms_ext/stream_kernel.cpp): a push of a float tensor of the stream's dtype and batch size is one
+native call that appends the samples and computes the new frames (Python checks only the tensor's type,
+dtype and grad flag; anything else, and every error, takes the validating path, which names the problem).
+Kaldi's front-ends, whose pipeline is Python's, carry their samples in a tensor (:class:`FeatureStream`).
 
 How: frame ``i`` reads the padded samples ``[i * hop - left, i * hop - left + frame_length)`` of the
 signal, where ``left`` is the centre padding (``n_fft // 2``) or Kaldi's ``frame_length // 2 -
@@ -28,13 +35,12 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from . import ops
 from .errors import DimensionMismatchError, InvalidInputError, InvalidTypeError, SpectrogramError
 from .inputs import _as_float, as_tensor
 from .results import BinsByFrames, Chromagram, Mfcc, Spectrogram
 
-__all__ = ["FeatureStream", "StreamClosedError", "StreamFrames", "plan_stream", "kaldi_fbank_stream",
-           "kaldi_mfcc_stream"]
+__all__ = ["FeatureStream", "NativeFeatureStream", "StreamClosedError", "StreamFrames", "StreamSpectrogram",
+           "StreamMfcc", "StreamChromagram", "plan_stream", "kaldi_fbank_stream", "kaldi_mfcc_stream"]
 
 _PAD_MODES = ("constant", "reflect", "symmetric")
 
@@ -99,6 +105,8 @@ class FeatureStream:
         self._received = 0       # samples pushed so far
         self._next = 0           # index of the next frame to emit
         self._input_dtype: torch.dtype | None = None
+        self._float_dtype: torch.dtype | None = None  # what the samples are computed in
+        self._batch_shape: tuple[int, ...] | None = None
         self._closed = False
         if self._state is not None:
             self._state.reset()
@@ -126,7 +134,7 @@ class FeatureStream:
     @property
     def batch_shape(self) -> tuple[int, ...] | None:
         """The batch shape fixed by the first push (``()`` for one signal), None before it."""
-        return None if self._buffer is None else tuple(self._buffer.shape[:-1])
+        return self._batch_shape
 
     @property
     def carried_samples(self) -> int:
@@ -135,7 +143,9 @@ class FeatureStream:
 
     # --- input --------------------------------------------------------------------------------------
 
-    def _as_chunk(self, samples) -> torch.Tensor:
+    def _checked_chunk(self, samples) -> torch.Tensor:
+        """``samples`` as a float tensor, after every check a push makes (naming what is wrong); the first
+        push fixes the input dtype and the batch shape."""
         if self._closed:
             raise StreamClosedError("this stream was flushed; call reset() before pushing a new signal")
         raw = as_tensor(samples, "samples")
@@ -145,16 +155,21 @@ class FeatureStream:
         chunk = _as_float(raw, "samples")
         if chunk.dim() not in (1, 2):
             raise InvalidInputError(f"samples must have shape (time,) or (batch, time), got {tuple(chunk.shape)}")
-        if self._buffer is None:
+        if self._batch_shape is None:
             if chunk.dim() == 2 and chunk.shape[0] == 0:
                 raise InvalidInputError(f"samples has an empty batch (shape {tuple(chunk.shape)})")
-            self._input_dtype = raw.dtype
+            self._input_dtype, self._float_dtype, self._batch_shape = raw.dtype, chunk.dtype, tuple(chunk.shape[:-1])
+        elif tuple(chunk.shape[:-1]) != self._batch_shape:
+            raise DimensionMismatchError(f"samples has batch shape {tuple(chunk.shape[:-1])} but this stream "
+                                         f"started with {self._batch_shape}; a stream keeps one batch size until "
+                                         "reset()")
+        return chunk
+
+    def _as_chunk(self, samples) -> torch.Tensor:
+        chunk = self._checked_chunk(samples)
+        if self._buffer is None:
             capacity = 4 * self.frame_length + 2 * chunk.shape[-1]
             self._buffer = chunk.new_empty((*chunk.shape[:-1], capacity))
-        elif chunk.shape[:-1] != self._buffer.shape[:-1] or chunk.dtype != self._buffer.dtype:
-            raise DimensionMismatchError(f"samples has batch shape {tuple(chunk.shape[:-1])} but this stream "
-                                         f"started with {tuple(self._buffer.shape[:-1])}; a stream keeps one "
-                                         "batch size until reset()")
         return chunk
 
     def _append(self, chunk: torch.Tensor) -> None:
@@ -224,9 +239,7 @@ class FeatureStream:
         return self._wrap(values, first)
 
     def _empty(self) -> torch.Tensor:
-        batch = () if self._buffer is None else tuple(self._buffer.shape[:-1])
-        dtype = torch.float32 if self._buffer is None else self._buffer.dtype
-        return torch.empty((*batch, self.n_bins, 0), dtype=dtype)
+        return torch.empty((*(self._batch_shape or ()), self.n_bins, 0), dtype=self._float_dtype or torch.float32)
 
     def push(self, samples):
         """Appends samples and returns the frames that became complete.
@@ -281,71 +294,205 @@ def _stft_geometry(stft) -> dict:
                 pad_mode=stft.pad_mode if stft.centre else "constant")
 
 
-def _native_compute(plan):
-    """The plan's fused native op with ``center=False``, on the samples of the ready frames."""
-    cache = {}
+class _StreamTimes:
+    """Frame times counted from the start of the stream, made on first use (a warm push should not pay
+    for an array nobody reads)."""
 
-    def compute(segment, first):
-        key = (segment.dtype, segment.device)
-        if key not in cache:
-            cache[key] = dict(plan._kwargs_for(segment), center=False)
-        return ops.spectrogram(segment.contiguous(), **cache[key])
-    return compute
+    first_frame = 0
+    _time_hop = 1
+    _time_offset = 0.0
+
+    @property
+    def times(self) -> np.ndarray:
+        if self._times is None:
+            self._times = _frame_times(self.first_frame, self.n_frames, self._time_hop, self._time_offset,
+                                       self.spectrogram_params.sample_rate)
+        return self._times
 
 
-def spectrogram_stream(plan) -> FeatureStream:
-    """The stream of a :class:`~spectrograms.planner.SpectrogramPlan`: results are :class:`Spectrogram`."""
+class StreamSpectrogram(_StreamTimes, Spectrogram):
+    """A :class:`Spectrogram` of the frames one push or flush returned; ``first_frame`` is the index
+    of the first of them in the whole stream, ``times`` count from the stream's start."""
+
+
+class StreamMfcc(_StreamTimes, Mfcc):
+    """An :class:`Mfcc` of the frames one push or flush returned (``first_frame``, ``times`` as
+    :class:`StreamSpectrogram`)."""
+
+
+class StreamChromagram(_StreamTimes, Chromagram):
+    """A :class:`Chromagram` of the frames one push or flush returned (``first_frame``, ``times`` as
+    :class:`StreamSpectrogram`)."""
+
+
+def _native_stream(plan, dtype: torch.dtype):
+    """The native stream state of a :class:`~spectrograms.planner.SpectrogramPlan` computing in ``dtype``,
+    made from the plan's own window and filterbank in that dtype (the values offline uses)."""
+    stft = plan.params.stft
+    kwargs = plan._kwargs_for(torch.empty(0, dtype=dtype))
+    crow, col, val = kwargs["filterbank"] if kwargs["filterbank"] is not None else (None, None, None)
+    return torch.classes.spectrograms.SpectrogramStream(
+        kwargs["window"], stft.n_fft, stft.hop_size, stft.n_fft // 2 if stft.centre else 0,
+        stft.centre and stft.pad_mode == "reflect", kwargs["power"] == 1.0, kwargs["floor_db"], crow, col, val)
+
+
+class NativeFeatureStream(FeatureStream):
+    """The stream of a plan whose frames come from the fused spectrogram kernel (every plan of the
+    planner and :class:`~spectrograms.pcen.PcenPlan`); same interface as :class:`FeatureStream`.
+
+    Args:
+        plan: the :class:`~spectrograms.planner.SpectrogramPlan` whose frames the stream computes.
+        template: a result object with no frames (``(..., n_bins, 0)``) whose metadata each returned
+            result copies.
+        post: ``(frames, first_frame) -> features`` applied to the spectrogram frames of each push (the
+            DCT of MFCC, chroma normalisation, PCEN), or None.
+        n_bins: rows of the features (after ``post``).
+        state: an optional object with ``reset()`` for what ``post`` carries (PCEN's filter state).
+    """
+
+    def __init__(self, plan, *, template, n_bins: int, post=None, state=None):
+        stft = plan.params.stft
+        self._plan, self._template, self._post = plan, template.__dict__, post
+        self._result_type = type(template)
+        self._natives: dict = {}
+        self._native = None
+        self._fast_dtype = None
+        super().__init__(**_stft_geometry(stft), count=stft.n_frames, compute=None, wrap=None, n_bins=n_bins,
+                         sample_rate=plan.params.sample_rate, state=state)
+
+    def reset(self) -> None:
+        """Forgets the signal: the next push starts a new one (any dtype and batch size again)."""
+        if getattr(self, "_native", None) is not None:
+            self._native.reset()
+        self._native = None
+        self._fast_dtype = None   # the dtype a bare tensor may be pushed in without Python's checks
+        super().reset()
+
+    @property
+    def carried_samples(self) -> int:
+        return 0 if self._native is None else self._native.counters()[2]
+
+    @property
+    def buffer_capacity(self) -> int:
+        """Columns of the native buffer of carried samples (grows only to about a frame plus two pushes)."""
+        return 0 if self._native is None else self._native.counters()[3]
+
+    def push(self, samples):
+        if type(samples) is torch.Tensor and samples.dtype is self._fast_dtype and not samples.requires_grad:
+            try:
+                values = self._native_push(samples)
+            except Exception as error:  # noqa: BLE001  (the checked path says what was wrong)
+                return self._push_failed(samples, error)
+            self._received += samples.shape[-1]
+        else:
+            values = self._checked_push(samples)
+        first = self._next
+        self._next = first + values.shape[-1]
+        return self._result(values, first)
+
+    def _checked_push(self, samples) -> torch.Tensor:
+        chunk = self._checked_chunk(samples)
+        if chunk.requires_grad and torch.is_grad_enabled():
+            raise InvalidInputError("samples requires grad, but a stream computes features without autograd "
+                                    "history; use the offline plan or layer for training (or push .detach())")
+        if self._native is None:
+            dtype = chunk.dtype
+            if dtype not in self._natives:
+                self._natives[dtype] = _native_stream(self._plan, dtype)
+            self._native = self._natives[dtype]
+            self._native_push = self._native.push  # a ScriptObject makes a new method object per lookup
+            if self._input_dtype == dtype:
+                self._fast_dtype = dtype
+        try:
+            values = self._native.push(chunk)
+        except Exception as error:  # noqa: BLE001
+            self._received += chunk.shape[-1]  # appended before the frames were refused
+            raise InvalidInputError(str(error).split("\n")[0]) from None
+        self._received += chunk.shape[-1]
+        return values
+
+    def _push_failed(self, samples, error):
+        self._checked_chunk(samples)  # raises the named error for bad input, which the native call refused
+        if samples.device.type != "cpu":
+            raise InvalidInputError(f"samples is on {samples.device}; streams run on the CPU") from None
+        self._received += samples.shape[-1]  # the samples were appended; their frames were refused
+        raise InvalidInputError(str(error).split("\n")[0]) from None
+
+    def _result(self, values: torch.Tensor, first: int):
+        if self._post is not None:
+            values = self._post(values, first) if values.shape[-1] else \
+                values.new_empty((*values.shape[:-2], self.n_bins, 0))
+        result = self._result_type.__new__(self._result_type)
+        result.__dict__.update(self._template)
+        result.tensor, result.first_frame = values, first
+        return result
+
+    def flush(self):
+        """Returns the frames that need the end of the signal (right padding) and closes the stream.
+
+        Raises:
+            StreamClosedError: flushed twice without reset().
+            InvalidInputError: a signal the offline plan refuses (e.g. too short for reflection).
+        """
+        if self._closed:
+            raise StreamClosedError("this stream was already flushed; call reset() before using it again")
+        total = self._count(self._received) if self._received else 0
+        first = self._next
+        if self._native is None or total <= first:
+            values = self._empty() if self._native is None else self._native.emit(first)
+        else:
+            try:
+                values = self._native.emit(total)
+            except Exception as error:  # noqa: BLE001
+                raise InvalidInputError(str(error).split("\n")[0]) from None
+        self._next = max(first, total)
+        self._closed, self._fast_dtype = True, None
+        return self._result(values, first)
+
+
+def _template(cls, *args, hop, offset, **kwargs):
+    template = cls(*args, **kwargs)
+    template._time_hop, template._time_offset = hop, offset
+    return template
+
+
+def _offset(stft) -> float:
+    return 0 if stft.centre else stft.n_fft / 2
+
+
+def spectrogram_stream(plan) -> NativeFeatureStream:
+    """The stream of a :class:`~spectrograms.planner.SpectrogramPlan`: results are :class:`StreamSpectrogram`."""
     params, stft = plan.params, plan.params.stft
-    offset = 0 if stft.centre else stft.n_fft / 2
-    frequencies = plan.frequencies
-    band_params = plan.filterbank.params if plan.filterbank is not None else None
-    frequency_scale = plan.filterbank.name if plan.filterbank is not None else "linear"
-
-    def wrap(tensor, first):
-        return Spectrogram(tensor, frequencies,
-                           _frame_times(first, tensor.shape[-1], stft.hop_size, offset, params.sample_rate),
-                           params, scale=plan.scale, frequency_scale=frequency_scale, band_params=band_params,
-                           db_params=plan.db_params)
-
-    return FeatureStream(**_stft_geometry(stft), count=stft.n_frames, compute=_native_compute(plan), wrap=wrap,
-                         n_bins=plan.n_bins, sample_rate=params.sample_rate)
+    template = _template(StreamSpectrogram, torch.empty(plan.n_bins, 0), plan.frequencies, None, params,
+                         hop=stft.hop_size, offset=_offset(stft), scale=plan.scale,
+                         frequency_scale=plan.filterbank.name if plan.filterbank is not None else "linear",
+                         band_params=plan.filterbank.params if plan.filterbank is not None else None,
+                         db_params=plan.db_params)
+    return NativeFeatureStream(plan, template=template, n_bins=plan.n_bins)
 
 
-def mfcc_stream(plan) -> FeatureStream:
-    """The stream of an :class:`~spectrograms.planner.MfccPlan`: results are :class:`Mfcc`."""
+def mfcc_stream(plan) -> NativeFeatureStream:
+    """The stream of an :class:`~spectrograms.planner.MfccPlan`: results are :class:`StreamMfcc`."""
     params, stft = plan.params, plan.params.stft
-    mel_compute = _native_compute(plan.mel_plan)
+    template = _template(StreamMfcc, torch.empty(plan.n_mfcc, 0), None, params, plan.mel_params, plan.mfcc_params,
+                         plan.db_params, hop=stft.hop_size, offset=_offset(stft))
 
-    def compute(segment, first):
-        mel_db = mel_compute(segment, first)
+    def dct(mel_db, first):
         return torch.matmul(plan.basis(mel_db.dtype, mel_db.device), mel_db)
 
-    def wrap(tensor, first):
-        times = _frame_times(first, tensor.shape[-1], stft.hop_size, 0 if stft.centre else stft.n_fft / 2,
-                             params.sample_rate)
-        return Mfcc(tensor, times, params, plan.mel_params, plan.mfcc_params, plan.db_params)
-
-    return FeatureStream(**_stft_geometry(stft), count=stft.n_frames, compute=compute, wrap=wrap,
-                         n_bins=plan.n_mfcc, sample_rate=params.sample_rate)
+    return NativeFeatureStream(plan.mel_plan, template=template, n_bins=plan.n_mfcc, post=dct)
 
 
-def chromagram_stream(plan) -> FeatureStream:
-    """The stream of a :class:`~spectrograms.planner.ChromagramPlan`: results are :class:`Chromagram`."""
+def chromagram_stream(plan) -> NativeFeatureStream:
+    """The stream of a :class:`~spectrograms.planner.ChromagramPlan`: results are :class:`StreamChromagram`."""
     from .planner import normalize_frames
 
     params, stft = plan.params, plan.params.stft
-    power_compute = _native_compute(plan.power_plan)
-
-    def compute(segment, first):
-        return normalize_frames(power_compute(segment, first), plan.chroma_params.norm)
-
-    def wrap(tensor, first):
-        times = _frame_times(first, tensor.shape[-1], stft.hop_size, 0 if stft.centre else stft.n_fft / 2,
-                             params.sample_rate)
-        return Chromagram(tensor, plan.power_plan.frequencies, times, params, plan.chroma_params)
-
-    return FeatureStream(**_stft_geometry(stft), count=stft.n_frames, compute=compute, wrap=wrap,
-                         n_bins=plan.n_chroma, sample_rate=params.sample_rate)
+    template = _template(StreamChromagram, torch.empty(plan.n_chroma, 0), plan.power_plan.frequencies, None, params,
+                         plan.chroma_params, hop=stft.hop_size, offset=_offset(stft))
+    norm = plan.chroma_params.norm
+    return NativeFeatureStream(plan.power_plan, template=template, n_bins=plan.n_chroma,
+                               post=lambda power, first: normalize_frames(power, norm))
 
 
 def plan_stream(plan) -> FeatureStream:
