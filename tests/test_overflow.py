@@ -213,3 +213,20 @@ def test_aten_path_refuses_power_beyond_float32_and_checks_every_bin():
     alternating = torch.tensor([3e38, -3e38], dtype=torch.float32).repeat(512)
     with pytest.raises(ValueError, match="NaN or Inf"):
         _aten.stft(alternating, torch.ones(512), 512, 256, False, "constant")
+
+
+@pytest.mark.parametrize("amplitude", [1e17, 1e20, 1e30])
+@pytest.mark.parametrize("kind", ["ild", "ilr"])
+def test_binaural_levels_of_huge_float32_signals(signal, kind, amplitude):
+    # |X|^2 of these overflows float32 (|X| above ~1.8e19): the level difference of two infinities was
+    # NaN in every audible bin. The float32 result must equal the float64 one of the same samples.
+    params = getattr(sg, f"{kind.upper()}SpectrogramParams")(PARAMS, 500.0, 6000.0)
+    left, left64 = at(signal, amplitude)
+    right, right64 = at(signal[::-1].copy(), amplitude / 3)
+    compute = getattr(sg, f"compute_{kind}_spectrogram")
+    out = compute(np.stack([left, right]), params).tensor
+    expected = compute(np.stack([left64, right64]), params).tensor
+    # NaN only where the float64 result has it too: bins a channel leaves silent (digital silence in
+    # the speech), by the seed library's definition.
+    assert out.dtype == torch.float32 and bool((torch.isfinite(out) | torch.isnan(expected)).all())
+    torch.testing.assert_close(out.double(), expected, rtol=1e-3, atol=1e-3, equal_nan=True)

@@ -3,6 +3,7 @@ give non-finite windows, axes or coefficients refused, shape rules of the layers
 the library's own exceptions (property-based over the parameter objects and the compute functions)."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,11 +14,29 @@ from hypothesis import strategies as st
 import spectrograms as sg
 from spectrograms import nn as snn
 from spectrograms.compliance import kaldi
-from spectrograms.errors import InvalidInputError, InvalidTypeError, SpectrogramError
+from spectrograms.errors import AudioFileError, InvalidInputError, InvalidTypeError, SpectrogramError
 from spectrograms.torch import lengths_to_mask
 from tests.fuzz_harness import FUZZ_EXAMPLES, expect, fuzz_call, long_run_examples
 
 PARAMS = sg.SpectrogramParams(sg.StftParams(n_fft=512, hop_size=256), sample_rate=16000.0)
+
+
+def _feature_config(**kwargs):
+    from spectrograms.data.datamodule import FeatureConfig
+
+    return FeatureConfig(**kwargs)
+
+
+def _collate(items):
+    from spectrograms.data.datamodule import FeatureConfig, SpectrogramCollate
+
+    return SpectrogramCollate(FeatureConfig(n_fft=64, hop_size=32, n_bands=8))(items)
+
+
+def _load_audio(**kwargs):
+    from spectrograms.data import load_audio
+
+    return load_audio(Path(__file__), **{"sample_rate": 16000, **kwargs})  # refused before the file is read
 
 
 @pytest.mark.parametrize("factory, match", [
@@ -34,10 +53,35 @@ PARAMS = sg.SpectrogramParams(sg.StftParams(n_fft=512, hop_size=256), sample_rat
     (lambda: lengths_to_mask(torch.tensor([3, 4]), max_len=-1), r"max_len must be None or an int >= 0, got -1"),
     (lambda: sg.compute_chromagram(np.ones(64), sg.SpectrogramParams(sg.StftParams(1, 1), 16000.0)),
      r"a chromagram needs n_fft >= 2"),
+    # Found by the fuzz of tests/test_fuzz_*.py:
+    (lambda: sg.StftParams(n_fft=64, hop_length=0), r"hop_length must be a positive int, got 0"),
+    (lambda: sg.hz_to_mel(-1e3, scale="htk"), r"frequencies out of range: the HTK mel scale is defined above"),
+    (lambda: sg.hz_to_mel([440.0, np.nan]), r"frequencies must be finite"),
+    (lambda: sg.mel_to_hz(1e308), r"mels out of range"),
+    (lambda: _feature_config(kind="bad"), r"kind must be one of"),
+    (lambda: _load_audio(sample_rate=2**31), r"sample_rate must be at most 384000 Hz; got 2147483648"),
+    (lambda: _load_audio(offset=None), r"offset must be a number of seconds; got NoneType"),
+    (lambda: _collate([(torch.zeros(1, 500), 0)]), r"item 0: the waveform must have shape \(time,\)"),
+    (lambda: _collate([(torch.zeros(500), 2**63)]), r"item 0: the label must be a class index"),
 ])
 def test_refused_with_a_named_error(factory, match):
     with pytest.raises(InvalidInputError, match=match):
         factory()
+
+
+def test_huge_labels_in_a_manifest_are_refused_by_line(tmp_path):
+    from spectrograms.data import ManifestDataset
+
+    (tmp_path / "m.csv").write_text("path,label\na.wav,3\nb.wav,1000000000000\n")
+    with pytest.raises(AudioFileError, match=r"m\.csv, line 3: label '1000000000000' is a class index beyond"):
+        ManifestDataset(tmp_path / "m.csv")
+
+
+def test_load_audio_names_a_path_it_cannot_stat(tmp_path):
+    from spectrograms.data import load_audio
+
+    with pytest.raises(AudioFileError, match="cannot access the file"):
+        load_audio(tmp_path / ("x" * 300 + ".wav"), 16000)
 
 
 def test_largest_kaiser_window_is_finite():
