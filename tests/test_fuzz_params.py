@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import spectrograms as sg
+from spectrograms import nn as snn
 from tests.fuzz_harness import FUZZ_EXAMPLES, expect, fuzz_call, long_run_examples
 
 RATE = 16000.0
@@ -147,6 +148,27 @@ def _feature_config(**kwargs):
     return FeatureConfig(**kwargs)
 
 
+def _use_layer(layer):
+    """Forward a (time,) and a (2, time) waveform: finite (bins, frames) and (2, bins, frames)."""
+    if getattr(layer, "n_fft", 0) > MAX_RUN_N_FFT:
+        return
+    single = _finite(layer(torch.from_numpy(NOISE)))
+    expect(single.dim() == 2, f"shape {tuple(single.shape)} for a (time,) waveform")
+    batch = _finite(layer(torch.from_numpy(STEREO)))
+    expect(tuple(batch.shape) == (2, *single.shape), f"batch shape {tuple(batch.shape)}")
+
+
+def _use_masking(layer):
+    spec = torch.rand(2, 16, 40)
+    out = _finite(layer.train()(spec), (2, 16, 40))
+    expect(bool(((out == spec) | (out == layer.mask_value)).all()), "masked values other than mask_value")
+
+
+def _use_amplitude_to_db(layer):
+    spec = torch.rand(16, 40) * 1e3
+    _finite(layer(spec), (16, 40))
+
+
 # name: (constructor, valid keyword arguments, {argument: the names a refusal may give}, use)
 CONSTRUCTORS = {
     "StftParams": (sg.StftParams, dict(n_fft=64, hop_size=32, window="hann", centre=True, pad_mode="constant"),
@@ -182,6 +204,23 @@ CONSTRUCTORS = {
     "hz_to_mel": (sg.hz_to_mel, dict(frequencies=440.0, scale="htk"), {}, None),
     "mel_to_hz": (sg.mel_to_hz, dict(mels=10.0, scale="slaney"), {}, None),
     "chroma_labels": (sg.chroma_labels, dict(n_chroma=12), {}, None),
+    "nn.Spectrogram": (snn.Spectrogram, dict(n_fft=64, win_length=None, hop_length=32, power=2.0, normalized=False,
+                                             center=True, pad_mode="reflect", sample_rate=RATE),
+                       {"win_length": ("win_length", "n_fft")}, _use_layer),
+    "nn.MelSpectrogram": (snn.MelSpectrogram, dict(sample_rate=RATE, n_fft=64, hop_length=32, f_min=0.0, f_max=None,
+                                                   n_mels=8, power=2.0, norm=None, mel_scale="htk"),
+                          {"f_min": ("f_min", "f_max")}, _use_layer),
+    "nn.MFCC": (snn.MFCC, dict(sample_rate=RATE, n_mfcc=6, dct_type=2, norm="ortho", log_mels=False,
+                               melkwargs=dict(n_fft=64, hop_length=32, n_mels=8)),
+                {"n_mfcc": ("n_mfcc", "n_mels")}, _use_layer),
+    "nn.Chromagram": (snn.Chromagram, dict(sample_rate=RATE, n_fft=64, hop_length=32, n_chroma=12, tuning=0.0,
+                                           f_min=0.0, f_max=None, norm="max"),
+                      {"f_min": ("f_min", "f_max")}, _use_layer),
+    "nn.AmplitudeToDB": (snn.AmplitudeToDB, dict(stype="power", top_db=80.0), {}, _use_amplitude_to_db),
+    "nn.TimeMasking": (snn.TimeMasking, dict(time_mask_param=5, iid_masks=False, p=1.0, mask_value=0.0), {},
+                       _use_masking),
+    "nn.FrequencyMasking": (snn.FrequencyMasking, dict(freq_mask_param=5, iid_masks=False, mask_value=0.0), {},
+                            _use_masking),
     "FeatureConfig": (_feature_config, dict(kind="mel", scale="db", sample_rate=16000, n_fft=64, hop_size=32,
                                             window="hann", n_bands=8, f_min=None, f_max=None, floor_db=-80.0,
                                             n_mfcc=13),
@@ -220,7 +259,16 @@ def _check_constructor(name, data):
         fuzz_call(f"{name} (used)", lambda: use(built), check=None, arguments=kwargs)
 
 
-@pytest.mark.parametrize("name", sorted(CONSTRUCTORS))
+# Constructors with open findings (spectrograms.nn, issue 12's): in the long run only, until fixed.
+# Refusals name the seed spelling (hop_size, centre, scale) for torchaudio's hop_length, center and
+# mel_scale; MFCC(melkwargs=<not a dict>) raises TypeError; the masking layers take any mask_value
+# (None or a str fail in forward with TypeError, +-inf fills the spectrogram with inf) and a
+# mask_param beyond int64 fails in forward with OverflowError.
+OPEN_FINDINGS = {"nn.Spectrogram", "nn.MelSpectrogram", "nn.Chromagram", "nn.MFCC", "nn.TimeMasking",
+                 "nn.FrequencyMasking"}
+
+
+@pytest.mark.parametrize("name", sorted(set(CONSTRUCTORS) - OPEN_FINDINGS))
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_constructors_refuse_by_name_or_build_what_works(name, data):
