@@ -40,7 +40,7 @@ from .inputs import _as_float, as_tensor
 from .results import BinsByFrames, Chromagram, Mfcc, Spectrogram
 
 __all__ = ["FeatureStream", "NativeFeatureStream", "StreamClosedError", "StreamFrames", "StreamSpectrogram",
-           "StreamMfcc", "StreamChromagram", "plan_stream", "kaldi_fbank_stream", "kaldi_mfcc_stream"]
+           "StreamMfcc", "StreamChromagram", "plan_stream", "cqt_stream", "kaldi_fbank_stream", "kaldi_mfcc_stream"]
 
 _PAD_MODES = ("constant", "reflect", "symmetric")
 
@@ -392,7 +392,7 @@ class NativeFeatureStream(FeatureStream):
 
     def _checked_push(self, samples) -> torch.Tensor:
         chunk = self._checked_chunk(samples)
-        if chunk.requires_grad and torch.is_grad_enabled():
+        if isinstance(samples, torch.Tensor) and samples.requires_grad and torch.is_grad_enabled():
             raise InvalidInputError("samples requires grad, but a stream computes features without autograd "
                                     "history; use the offline plan or layer for training (or push .detach())")
         if self._native is None:
@@ -495,6 +495,37 @@ def chromagram_stream(plan) -> NativeFeatureStream:
                                post=lambda power, first: normalize_frames(power, norm))
 
 
+def cqt_stream(plan) -> FeatureStream:
+    """The stream of a :class:`~spectrograms.cqt.CqtPlan` (zero centre padding, as the seed frames the
+    CQT): the plan's blocked kernel products on the samples of the ready frames; results are
+    :class:`StreamSpectrogram`."""
+    from .cqt import cqt_tensor
+
+    params, stft = plan.params, plan.params.stft
+    floor_db = plan.db_params.floor_db if plan.db_params is not None else None
+    template = _template(StreamSpectrogram, torch.empty(plan.n_bins, 0), plan.frequencies, None, params,
+                         hop=stft.hop_size, offset=_offset(stft), scale=plan.scale, frequency_scale="cqt",
+                         band_params=plan.cqt_params, db_params=plan.db_params)
+
+    def compute(segment, first):
+        if plan._dtype is not None:
+            segment = segment.to(plan._dtype)
+        if not bool(torch.isfinite(segment).all()):
+            raise InvalidInputError("samples must be finite; the signal has NaN or Inf values")
+        return cqt_tensor(segment, plan.kernels(segment.dtype, segment.device), plan._blocks, stft.n_fft,
+                          stft.hop_size, False, plan.scale, floor_db)
+
+    def wrap(tensor, first):
+        result = StreamSpectrogram.__new__(StreamSpectrogram)
+        result.__dict__.update(template.__dict__)
+        result.tensor, result.first_frame = tensor, first
+        return result
+
+    return FeatureStream(frame_length=stft.n_fft, hop=stft.hop_size, left_pad=stft.n_fft // 2 if stft.centre else 0,
+                         pad_mode="constant", count=stft.n_frames, compute=compute, wrap=wrap, n_bins=plan.n_bins,
+                         sample_rate=params.sample_rate)
+
+
 def plan_stream(plan) -> FeatureStream:
     """``plan.stream()`` for any plan of the planner (and :class:`~spectrograms.pcen.PcenPlan`)."""
     from .planner import ChromagramPlan, MfccPlan, SpectrogramPlan
@@ -505,6 +536,10 @@ def plan_stream(plan) -> FeatureStream:
         return mfcc_stream(plan)
     if isinstance(plan, ChromagramPlan):
         return chromagram_stream(plan)
+    from .cqt import CqtPlan
+
+    if isinstance(plan, CqtPlan):
+        return cqt_stream(plan)
     if hasattr(plan, "_make_stream"):
         return plan._make_stream()
     raise InvalidTypeError(f"plan must be a plan of SpectrogramPlanner or a PcenPlan, got {type(plan).__name__}")
