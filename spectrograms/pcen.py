@@ -19,7 +19,7 @@ import torch
 
 from .errors import InvalidInputError, InvalidTypeError
 
-__all__ = ["compute_pcen", "pcen_smoothing_coefficient", "first_order_scan", "PcenPlan"]
+__all__ = ["compute_pcen", "pcen_unchecked", "pcen_smoothing_coefficient", "first_order_scan", "PcenPlan"]
 
 _BLOCK = 64
 
@@ -140,17 +140,23 @@ def compute_pcen(spectrogram, *, sr: float = 22050, hop_length: int = 512, gain=
         b = pcen_smoothing_coefficient(time_constant, sr, hop_length)
     if not isinstance(b, torch.Tensor) and not 0 <= b <= 1:
         raise InvalidInputError(f"b must be between 0 and 1, got {b!r}")
+    out, zf = pcen_unchecked(spec, gain=gain, bias=bias, power=power, eps=eps, b=b, max_size=int(max_size), zi=zi)
+    if as_numpy:
+        out, zf = out.numpy(), zf.numpy()
+    return (out, zf) if return_zf else out
+
+
+def pcen_unchecked(spec: torch.Tensor, *, gain, bias, power, eps: float, b, max_size: int = 1, zi=None):
+    """:func:`compute_pcen` on a float tensor with ``b`` given, without the checks (no host syncs, so
+    it compiles with ``fullgraph=True`` with tensor parameters too): ``(pcen, zf)``."""
     b = torch.as_tensor(b, dtype=spec.dtype, device=spec.device)
-    ref = spec if max_size == 1 else _max_over_bands(spec, int(max_size))
+    ref = spec if max_size == 1 else _max_over_bands(spec, max_size)
     state = (1 - b) if zi is None else torch.as_tensor(zi, dtype=spec.dtype, device=spec.device)
     smooth = first_order_scan(b * ref, 1 - b, state)
     zf = ((1 - b) * smooth[..., -1:]) if spec.shape[-1] else state.expand(*spec.shape[:-1], 1)
     # log domain, as librosa, for the same numbers and no overflow of (eps + M)^-gain
     agc = torch.exp(-gain * (math.log(eps) + torch.log1p(smooth / eps)))
-    out = _compress(spec * agc, bias, power)
-    if as_numpy:
-        out, zf = out.numpy(), zf.numpy()
-    return (out, zf) if return_zf else out
+    return _compress(spec * agc, bias, power), zf
 
 
 def _compress(normalised, bias, power):
