@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ._validate import finite_result, non_negative_float, positive_int, real_array
+from ._validate import MAX_BANDS, finite_result, non_negative_float, positive_int, real_array
 from .errors import InvalidInputError
 from .params import ChromaParams, ErbParams, LogHzParams, MelNorm, MelParams, MelScale, SpectrogramParams
 
@@ -226,10 +226,16 @@ def loghz_filterbank(params: SpectrogramParams, loghz: LogHzParams) -> Filterban
     lower = np.minimum(padded[:-2], centres - bin_width)
     upper = np.maximum(padded[2:], centres + bin_width)
     bins = params.bin_frequencies()[None, :]
-    rising = (bins - lower[:, None]) / (centres - lower)[:, None]
-    falling = (upper[:, None] - bins) / (upper - centres)[:, None]
-    weights = np.maximum(0.0, np.minimum(rising, falling))
-    weights /= weights.sum(axis=1, keepdims=True)  # every row has a bin within one bin width of its centre
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # checked below
+        rising = (bins - lower[:, None]) / (centres - lower)[:, None]
+        falling = (upper[:, None] - bins) / (upper - centres)[:, None]
+        weights = np.maximum(0.0, np.minimum(rising, falling))
+        weights /= weights.sum(axis=1, keepdims=True)  # every row has a bin within one bin width of its centre
+    if not np.isfinite(weights).all():
+        # f_max / f_min beyond float64 (f_min=5e-324) makes the centres' ratio infinite.
+        raise InvalidInputError(
+            f"f_min={loghz.f_min:g} Hz and f_max={f_max:g} Hz are too far apart for log-spaced bands "
+            "(their ratio leaves float64's range); raise f_min")
     return Filterbank("loghz", weights, centres, loghz)
 
 
@@ -244,6 +250,8 @@ def chroma_labels(n_chroma: int) -> tuple[str, ...]:
     """
     if isinstance(n_chroma, bool) or not isinstance(n_chroma, int) or n_chroma <= 0 or n_chroma % 12:
         raise InvalidInputError(f"n_chroma must be a positive multiple of 12, got {n_chroma!r}")
+    if n_chroma > MAX_BANDS:  # as ChromaParams: 10**9 labels took minutes and all the memory there was
+        raise InvalidInputError(f"n_chroma must be at most {MAX_BANDS}, got {n_chroma}")
     per_class = n_chroma // 12
     return tuple(name if j == 0 else f"{name}+{j}/{per_class}" for name in PITCH_CLASSES for j in range(per_class))
 
