@@ -397,6 +397,9 @@ class LogParams:
             raise InvalidInputError(
                 f"floor_db must be at most {MAX_FLOOR_DB} dB (float32's largest power is 385.3 dB), got {floor_db}"
             )
+        lowest = -float(np.finfo(np.float32).max)
+        if floor_db < lowest:  # batches pad with the floor, and are held in float32
+            raise InvalidInputError(f"floor_db must be at least {lowest:g} (float32's range), got {floor_db:g}")
         object.__setattr__(self, "floor_db", floor_db)
 
 

@@ -13,6 +13,9 @@ from ..errors import InvalidInputError, InvalidTypeError
 from ..params import SpectrogramParams
 
 
+MAX_MAGPHASE_POWER = 64
+
+
 def _round_half_away(x: float) -> int:
     """Rust's ``f64::round`` (halves away from zero), not Python's round-half-even."""
     low = math.floor(x)
@@ -106,6 +109,10 @@ class ITDSpectrogramParams(_BandParams):
                                    f"{magphase_power!r}")
         if magphase_power < 0:
             raise InvalidInputError(f"magphase_power must be a positive int, got {magphase_power}")
+        if magphase_power > MAX_MAGPHASE_POWER:
+            # |X|^p is only the silence test: beyond this it leaves float range for ordinary magnitudes
+            # (and a power beyond int64 raised OverflowError in the computation).
+            raise InvalidInputError(f"magphase_power must be at most {MAX_MAGPHASE_POWER}, got {magphase_power}")
         self._magphase_power = int(magphase_power)
 
     @property
