@@ -85,11 +85,17 @@ def _silent_bins(audio, dtype):
     except (SpectrogramError, RuntimeError):
         return None
     signal = torch.where(torch.isfinite(signal), signal, torch.zeros_like(signal))
-    window = PARAMS.stft.window.coefficients(64, torch.float64, periodic=False)
-    spectrum = torch.stft(signal.reshape(-1, signal.shape[-1]), 64, 32, window=window, center=True,
-                          pad_mode="constant", return_complex=True)[:, 4:24]
-    magnitude = spectrum.abs().reshape(*signal.shape[:-1], N_BINS, -1)
-    return magnitude.amin(-3) < QUIET[dtype]
+    # Silent under either Hann convention (symmetric, the seed's; periodic): a frame whose only non-zero
+    # samples meet the window's zero ends is silent in one and not the other.
+    silent = None
+    for window in (torch.hann_window(64, periodic=False, dtype=torch.float64),
+                   torch.hann_window(64, periodic=True, dtype=torch.float64)):
+        spectrum = torch.stft(signal.reshape(-1, signal.shape[-1]), 64, 32, window=window, center=True,
+                              pad_mode="constant", return_complex=True)[:, 4:24]
+        magnitude = spectrum.abs().reshape(*signal.shape[:-1], N_BINS, -1)
+        quiet = magnitude.amin(-3) < QUIET[dtype]
+        silent = quiet if silent is None else silent | quiet
+    return silent
 
 
 def _band_check(kind, audio, shape, dtype_arg):

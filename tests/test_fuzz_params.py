@@ -98,7 +98,9 @@ def _use_mdct(params):
     if params.window_size > MAX_RUN_N_FFT:
         return
     coefficients = _finite(sg.mdct(NOISE, params))
-    _finite(sg.imdct(coefficients, params, NOISE.size), (NOISE.size,))
+    # Truncated to original_length, as the seed library does: shorter where the frames end earlier.
+    restored = _finite(sg.imdct(coefficients, params, NOISE.size))
+    expect(restored.dim() == 1 and 0 < restored.shape[0] <= NOISE.size, f"shape {tuple(restored.shape)}")
 
 
 def _use_window(window):
