@@ -33,6 +33,7 @@ from .spectral import (
 )
 from . import frontends, toolbox
 from .cqt import CQT
+from .streaming import PCEN, StreamingFeatures
 from .frontends import *  # noqa: F403 (its __all__)
 from .toolbox import *  # noqa: F403 (its __all__)
 
@@ -45,6 +46,8 @@ __all__ = [
     "MFCC",
     "Chromagram",
     "CQT",
+    "PCEN",
+    "StreamingFeatures",
     "FrequencyMasking",
     "TimeMasking",
     "UtteranceNorm",
