@@ -32,6 +32,7 @@ import torch
 
 import spectrograms as sg
 from spectrograms.bench_compat import compat_rows, compat_table
+from spectrograms.bench_stream import stream_rows, stream_table
 
 
 @dataclass(frozen=True)
@@ -330,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
         bar.set_postfix_str("seed-library computations (CQT, ILD)")
         with threads(1):
             compat, compat_notes = compat_rows(args.quick, not args.no_peers)
+        bar.set_postfix_str("streams: 10 ms pushes")
+        streaming, stream_notes = stream_rows(args.quick, not args.no_peers)
         bar.set_postfix_str("python threads, peak memory")
         scaling = [python_threads_scaling(args.quick, seconds) for seconds in (1, 4)]
         memory = peak_memory(WORKLOADS[2], args.quick)
@@ -344,6 +347,10 @@ def main(argv: list[str] | None = None) -> int:
     print(compat_table(compat))
     for note in compat_notes:
         print(f"  note: {note}")
+    print("\nstreams: a warm 10 ms push (160 samples at 16 kHz, 80 mels, one thread), best of interleaved runs:")
+    print(stream_table(streaming))
+    for note in stream_notes:
+        print(f"  note: {note}")
     print("\ntwo Python threads calling plan.compute (intra-op threads 1), throughput over one thread:")
     for s in scaling:
         print(f"  {s['clip_seconds']} s clips ({s['seconds_per_call'] * 1e6:.0f} us per call): {s['speedup']:.2f}×; "
@@ -357,7 +364,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.json, "w") as f:
             json.dump({"machine": machine,
                        "workloads": {r.workload: {"seconds": r.seconds, "ratios": r.ratios()} for r in rows},
-                       "compat": compat, "python_threads": scaling, "peak_memory": memory,
+                       "compat": compat, "streaming": streaming, "python_threads": scaling, "peak_memory": memory,
                        "definitions": [asdict(w) for w in selected]}, f, indent=2)
     return 0
 
