@@ -377,13 +377,24 @@ class NativeFeatureStream(FeatureStream):
         """Columns of the native buffer of carried samples (grows only to about a frame plus two pushes)."""
         return 0 if self._native is None else self._native.counters()[3]
 
+    @property
+    def samples_received(self) -> int:
+        return 0 if self._native is None else self._native.counters()[0]
+
     def push(self, samples):
+        # The warm path: a few attribute reads, one native call, the result object; nothing else.
         if type(samples) is torch.Tensor and samples.dtype is self._fast_dtype and not samples.requires_grad:
             try:
                 values = self._native_push(samples)
             except Exception as error:  # noqa: BLE001  (the checked path says what was wrong)
                 return self._push_failed(samples, error)
-            self._received += samples.shape[-1]
+            if self._post is None:
+                first = self._next
+                self._next = first + values.shape[-1]
+                result = self._result_type.__new__(self._result_type)
+                result.__dict__.update(self._template)
+                result.tensor, result.first_frame = values, first
+                return result
         else:
             values = self._checked_push(samples)
         first = self._next
@@ -404,18 +415,14 @@ class NativeFeatureStream(FeatureStream):
             if self._input_dtype == dtype:
                 self._fast_dtype = dtype
         try:
-            values = self._native.push(chunk)
-        except Exception as error:  # noqa: BLE001
-            self._received += chunk.shape[-1]  # appended before the frames were refused
+            return self._native.push(chunk)
+        except Exception as error:  # noqa: BLE001  (the samples were appended; their frames were refused)
             raise InvalidInputError(str(error).split("\n")[0]) from None
-        self._received += chunk.shape[-1]
-        return values
 
     def _push_failed(self, samples, error):
         self._checked_chunk(samples)  # raises the named error for bad input, which the native call refused
         if samples.device.type != "cpu":
             raise InvalidInputError(f"samples is on {samples.device}; streams run on the CPU") from None
-        self._received += samples.shape[-1]  # the samples were appended; their frames were refused
         raise InvalidInputError(str(error).split("\n")[0]) from None
 
     def _result(self, values: torch.Tensor, first: int):
@@ -436,7 +443,8 @@ class NativeFeatureStream(FeatureStream):
         """
         if self._closed:
             raise StreamClosedError("this stream was already flushed; call reset() before using it again")
-        total = self._count(self._received) if self._received else 0
+        received = self.samples_received
+        total = self._count(received) if received else 0
         first = self._next
         if self._native is None or total <= first:
             values = self._empty() if self._native is None else self._native.emit(first)
