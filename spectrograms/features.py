@@ -8,13 +8,19 @@ float32 input gives float32 results, float64 gives float64.
 
 from __future__ import annotations
 
+import functools
+import math
+
 import torch
 
 from . import ops
 from ._validate import call_native, check_type, optional_positive_int
-from .errors import InvalidInputError
+from .errors import InvalidInputError, InvalidTypeError
+from ._dtype import complex_of, resolve_dtype
+from .compute import one_db_params, signal_in, spectrogram_of
 from .fft import as_complex
-from .params import ChromaParams, ErbParams, LogHzParams, LogParams, MelParams, MfccParams, SpectrogramParams
+from .params import (ChromaParams, ErbParams, LogHzParams, LogParams, MelParams, MfccParams, SpectrogramParams,
+                     StftParams, WindowType)
 from .planner import cached_plan, window_tensor
 from .results import Chromagram, Mfcc, Spectrogram, StftResult
 
@@ -31,52 +37,69 @@ __all__ = [
 ]
 
 
-def compute_erb_power_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams) -> Spectrogram:
-    """ERB (gammatone-style) filterbank applied to ``|X|^2``, shape ``(n_filters, n_frames)``.
+def compute_erb_power_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams,
+                                  db: LogParams | None = None, dtype: str | None = None, *,
+                                  db_params: LogParams | None = None) -> Spectrogram:
+    """ERB (gammatone-style) filterbank applied to ``|X|^2``, shape ``(n_filters, n_frames)``; ``db`` is
+    ignored. See :func:`spectrograms.erb_filterbank` for the filters."""
+    one_db_params(db_params, db)
+    return spectrogram_of("erb", "power", samples, params, (erb_params,), None, dtype)
 
-    See :func:`spectrograms.erb_filterbank` for the filters.
-    """
-    return cached_plan("erb_power", params, erb_params).compute(samples)
 
-
-def compute_erb_magnitude_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams) -> Spectrogram:
-    """ERB filterbank applied to ``|X|``, shape ``(n_filters, n_frames)``."""
-    return cached_plan("erb_magnitude", params, erb_params).compute(samples)
+def compute_erb_magnitude_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams,
+                                      db: LogParams | None = None, dtype: str | None = None, *,
+                                      db_params: LogParams | None = None) -> Spectrogram:
+    """ERB filterbank applied to ``|X|``, shape ``(n_filters, n_frames)``; ``db`` is ignored."""
+    one_db_params(db_params, db)
+    return spectrogram_of("erb", "magnitude", samples, params, (erb_params,), None, dtype)
 
 
 def compute_erb_db_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams,
+                               db: LogParams | None = None, dtype: str | None = None, *,
                                db_params: LogParams | None = None) -> Spectrogram:
-    """ERB band power in dB with a floor, shape ``(n_filters, n_frames)``; ``db_params`` defaults to -80 dB."""
-    return cached_plan("erb_db", params, erb_params, db_params).compute(samples)
+    """ERB band power in dB with the floor of ``db``; without ``db`` the power (the seed's)."""
+    return spectrogram_of("erb", "db", samples, params, (erb_params,), one_db_params(db_params, db), dtype)
 
 
-def compute_loghz_power_spectrogram(samples, params: SpectrogramParams, loghz_params: LogHzParams) -> Spectrogram:
-    """``|X|^2`` on log-spaced frequencies, shape ``(n_bins, n_frames)``.
+def compute_loghz_power_spectrogram(samples, params: SpectrogramParams, loghz_params: LogHzParams,
+                                    db: LogParams | None = None, dtype: str | None = None, *,
+                                    db_params: LogParams | None = None) -> Spectrogram:
+    """``|X|^2`` on log-spaced frequencies, shape ``(n_bins, n_frames)``; ``db`` is ignored. See
+    :func:`spectrograms.loghz_filterbank` for the bands."""
+    one_db_params(db_params, db)
+    return spectrogram_of("loghz", "power", samples, params, (loghz_params,), None, dtype)
 
-    See :func:`spectrograms.loghz_filterbank` for the bands.
-    """
-    return cached_plan("loghz_power", params, loghz_params).compute(samples)
 
-
-def compute_loghz_magnitude_spectrogram(samples, params: SpectrogramParams,
-                                        loghz_params: LogHzParams) -> Spectrogram:
-    """``|X|`` on log-spaced frequencies, shape ``(n_bins, n_frames)``."""
-    return cached_plan("loghz_magnitude", params, loghz_params).compute(samples)
+def compute_loghz_magnitude_spectrogram(samples, params: SpectrogramParams, loghz_params: LogHzParams,
+                                        db: LogParams | None = None, dtype: str | None = None, *,
+                                        db_params: LogParams | None = None) -> Spectrogram:
+    """``|X|`` on log-spaced frequencies, shape ``(n_bins, n_frames)``; ``db`` is ignored."""
+    one_db_params(db_params, db)
+    return spectrogram_of("loghz", "magnitude", samples, params, (loghz_params,), None, dtype)
 
 
 def compute_loghz_db_spectrogram(samples, params: SpectrogramParams, loghz_params: LogHzParams,
+                                 db: LogParams | None = None, dtype: str | None = None, *,
                                  db_params: LogParams | None = None) -> Spectrogram:
-    """Log-Hz power in dB with a floor, shape ``(n_bins, n_frames)``; ``db_params`` defaults to -80 dB."""
-    return cached_plan("loghz_db", params, loghz_params, db_params).compute(samples)
+    """Log-Hz power in dB with the floor of ``db``; without ``db`` the power (the seed's)."""
+    return spectrogram_of("loghz", "db", samples, params, (loghz_params,), one_db_params(db_params, db), dtype)
 
 
-def compute_mfcc(samples, params: SpectrogramParams, mel: MelParams | int, mfcc_params: MfccParams | None = None,
-                 *, db_params: LogParams | None = None) -> Mfcc:
+def compute_mfcc(samples, params: SpectrogramParams | StftParams | None = None, mel: MelParams | int | float | None = None,
+                 mfcc_params: MfccParams | int | None = None, *seed_args, db_params: LogParams | None = None,
+                 dtype: str | None = None, **seed_keywords) -> Mfcc:
     """Mel-frequency cepstral coefficients, shape ``(n_mfcc, n_frames)`` (or ``(batch, n_mfcc, n_frames)``).
 
-    The orthonormal DCT-II over the mel power in dB, ``10 log10(max(P_mel, 10^(floor_db/10)))``,
-    keeping the first ``n_mfcc`` coefficients and applying the lifter: the same numbers as
-    ``librosa.feature.mfcc(S=<that mel dB>, n_mfcc=n_mfcc, dct_type=2, norm="ortho", lifter=lifter)``.
+    ``compute_mfcc(samples, params, mel, mfcc_params)``: the orthonormal DCT-II over the mel power in dB,
+    ``10 log10(max(P_mel, 10^(floor_db/10)))``, keeping the first ``n_mfcc`` coefficients and applying
+    the lifter: the same numbers as ``librosa.feature.mfcc(S=<that mel dB>, n_mfcc=n_mfcc, dct_type=2,
+    norm="ortho", lifter=lifter)``.
+
+    ``compute_mfcc(samples, stft_params, sample_rate, n_mels, mfcc_params, dtype=None)``, the seed
+    library's form (a :class:`StftParams` second): its definition, the unnormalised DCT-II
+    ``sum_i x_i cos(pi k (i + 1/2) / n_mels)`` of the mel dB (bands 0 Hz to Nyquist, -80 dB floor),
+    weighted by its lifter ``1 + (L / 2) sin(pi k / L)`` with ``L = mfcc_params.lifter`` or the seed's
+    22 where that is 0.
 
     Args:
         samples: one signal ``(time,)`` or a batch ``(batch, time)``.
@@ -84,8 +107,54 @@ def compute_mfcc(samples, params: SpectrogramParams, mel: MelParams | int, mfcc_
         mel: a :class:`MelParams`, or an int number of mel bands (``MelParams(mel)``).
         mfcc_params: default ``MfccParams()`` (13 coefficients, no lifter).
         db_params: the dB floor of the mel bands (default ``LogParams()``, -80 dB).
+        dtype: ``"float32"`` or ``"float64"`` to compute in; None keeps the input's.
     """
-    return cached_plan("mfcc", params, mel, mfcc_params, db_params).compute(samples)
+    stft_params = seed_keywords.pop("stft_params", None)
+    if isinstance(params, StftParams) or (params is None and stft_params is not None):
+        unknown = set(seed_keywords) - {"sample_rate", "n_mels"}
+        if unknown or len(seed_args) > 2:
+            raise InvalidTypeError(f"the seed's compute_mfcc(samples, stft_params, sample_rate, n_mels, mfcc_params, "
+                                   f"dtype) got unexpected arguments: {sorted(unknown) or seed_args[2:]}")
+        if seed_keywords:  # the keyword form: mfcc_params and dtype are this function's own keywords
+            if mel is not None or seed_args:
+                raise InvalidTypeError("compute_mfcc: pass sample_rate and n_mels either by position or by keyword")
+            given = dict(seed_keywords, mfcc_params=mfcc_params, dtype=dtype)
+        else:  # positions: (sample_rate, n_mels, mfcc_params, dtype) fill (mel, mfcc_params, *seed_args)
+            given = dict(zip(("sample_rate", "n_mels", "mfcc_params", "dtype"), (mel, mfcc_params, *seed_args)))
+            given["dtype"] = given.get("dtype") if dtype is None else dtype
+        return _seed_mfcc(samples, params if params is not None else stft_params, **given)
+    if seed_args or seed_keywords or stft_params is not None:
+        raise InvalidTypeError("compute_mfcc takes (samples, params, mel, mfcc_params) or the seed's "
+                               "(samples, stft_params, sample_rate, n_mels, mfcc_params, dtype)")
+    return cached_plan("mfcc", params, mel, mfcc_params, db_params).compute(signal_in(samples, dtype))
+
+
+def _seed_mfcc(samples, stft_params: StftParams, sample_rate=None, n_mels=None, mfcc_params=None,
+               dtype=None) -> Mfcc:
+    check_type("stft_params", stft_params, StftParams)
+    if sample_rate is None or n_mels is None:
+        raise InvalidTypeError("the seed's compute_mfcc needs sample_rate and n_mels")
+    mfcc_params = check_type("mfcc_params", MfccParams() if mfcc_params is None else mfcc_params, MfccParams)
+    params = SpectrogramParams(stft_params, sample_rate)
+    mel_params = MelParams(n_mels, 0.0, params.sample_rate / 2)
+    if mfcc_params.n_mfcc > mel_params.n_mels:
+        raise InvalidInputError(f"n_mfcc ({mfcc_params.n_mfcc}) must be at most n_mels ({mel_params.n_mels})")
+    db_params = LogParams(-80.0)
+    signal = signal_in(samples, dtype)
+    mel_db = cached_plan("mel_db", params, mel_params, db_params).apply(signal)
+    basis = _seed_mfcc_basis(mfcc_params.n_mfcc, mel_params.n_mels, mfcc_params.lifter or 22.0)
+    tensor = torch.matmul(basis.to(mel_db.dtype), mel_db)
+    return Mfcc(tensor, params.frame_times(tensor.shape[-1]), params, mel_params, mfcc_params, db_params,
+                n_samples=signal.shape[-1])
+
+
+@functools.lru_cache(maxsize=16)
+def _seed_mfcc_basis(n_mfcc: int, n_mels: int, lifter: float) -> torch.Tensor:
+    """The seed's liftered, unnormalised DCT-II rows, ``(n_mfcc, n_mels)`` float64."""
+    k = torch.arange(n_mfcc, dtype=torch.float64)[:, None]
+    i = torch.arange(n_mels, dtype=torch.float64)[None, :]
+    weights = 1.0 + (lifter / 2.0) * torch.sin(math.pi * k / lifter)
+    return weights * torch.cos(math.pi * k * (i + 0.5) / n_mels)
 
 
 def compute_chromagram(samples, params: SpectrogramParams, chroma_params: ChromaParams | None = None) -> Chromagram:
@@ -104,7 +173,9 @@ def compute_chromagram(samples, params: SpectrogramParams, chroma_params: Chroma
     return cached_plan("chromagram", params, chroma_params).compute(samples)
 
 
-def compute_istft(stft, params: SpectrogramParams | None = None, *, length: int | None = None) -> torch.Tensor:
+def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size: int | None = None,
+                  window: WindowType | None = None, center: bool = True, dtype: str | None = None, *,
+                  length: int | None = None) -> torch.Tensor:
     """The signal back from its STFT: inverse FFT of each frame, windowed overlap-add, divided by the
     window-square sum (the least-squares inverse, as ``torch.istft``).
 
@@ -113,10 +184,15 @@ def compute_istft(stft, params: SpectrogramParams | None = None, *, length: int 
     COLA setting (e.g. Hann with ``hop_size <= n_fft / 2``) and ``centre=True`` with a window that is
     non-zero in its middle satisfy.
 
+    ``compute_istft(stft_matrix, n_fft, hop_size, window, center=True, dtype=None)`` is the seed
+    library's form of the same call.
+
     Args:
         stft: an :class:`StftResult`, or a complex NumPy array or torch tensor of shape
             ``(n_fft // 2 + 1, n_frames)`` or ``(batch, n_fft // 2 + 1, n_frames)``.
         params: the STFT's parameters; default the :class:`StftResult`'s own (required for arrays).
+            An int is the seed's ``n_fft``, with ``hop_size``, ``window`` and ``center``.
+        dtype: ``"float32"`` or ``"float64"`` for the result; None follows the input.
         length: samples to return; default the StftResult's signal length, else
             ``n_fft + hop_size * (n_frames - 1)``, less ``2 * (n_fft // 2)`` with ``centre=True``.
 
@@ -128,6 +204,13 @@ def compute_istft(stft, params: SpectrogramParams | None = None, *, length: int 
         InvalidInputError: a bin count that does not match ``n_fft``, a bad ``length``, non-finite
             values, or a setting that cannot be inverted (the window-square sum is ~0 somewhere).
     """
+    if isinstance(params, int) and not isinstance(params, bool):  # the seed's (n_fft, hop_size, window, center)
+        if hop_size is None or window is None:
+            raise InvalidTypeError("compute_istft(stft_matrix, n_fft, hop_size, window, center=True) needs "
+                                   "hop_size and window")
+        params = SpectrogramParams(StftParams(params, hop_size, window, center), 1.0)
+    elif hop_size is not None or window is not None:
+        raise InvalidTypeError("hop_size and window go with an int n_fft (the seed's form); params carries them")
     if isinstance(stft, StftResult):
         params = stft.params if params is None else params
         if length is None:
@@ -144,7 +227,8 @@ def compute_istft(stft, params: SpectrogramParams | None = None, *, length: int 
             f"the STFT has {spectrum.shape[-2]} frequency bins but n_fft={stft_params.n_fft} needs "
             f"n_fft // 2 + 1 = {stft_params.n_bins}"
         )
-    real_dtype = torch.float32 if spectrum.dtype == torch.complex64 else torch.float64
+    real_dtype = resolve_dtype(dtype, spectrum)
+    spectrum = spectrum.to(complex_of(real_dtype))
     return call_native(ops.istft, spectrum, window_tensor(stft_params, real_dtype, spectrum.device),
                        n_fft=stft_params.n_fft, hop_length=stft_params.hop_size, center=stft_params.centre,
                        length=length)

@@ -13,9 +13,11 @@ import torch
 
 from . import ops
 from ._extension import _C
-from ._validate import call_native, optional_positive_int
+from ._dtype import resolve_dtype
+from ._validate import call_native, check_type, optional_positive_int
 from .errors import InvalidInputError
 from .inputs import as_tensor
+from .params import WindowType
 from .results import Fft2dResult, magnitude_of, power_of
 
 __all__ = [
@@ -79,18 +81,38 @@ def compute_irfft(spectrum, n: int | None = None) -> torch.Tensor:
     return call_native(ops.irfft, values, optional_positive_int("n", n))
 
 
-def compute_power_spectrum(samples, n_fft: int | None = None) -> torch.Tensor:
-    """``|rfft(samples, n_fft)|^2`` (no window), real, shape ``(..., n_fft // 2 + 1)``.
+def compute_power_spectrum(samples, n_fft: int | None = None, window: WindowType | None = None,
+                           dtype: str | None = None) -> torch.Tensor:
+    """``|rfft(samples * window, n_fft)|^2``, real, shape ``(..., n_fft // 2 + 1)``.
+
+    Args:
+        samples: real, shape ``(..., n)``; truncated or zero-padded to ``n_fft`` (default ``n``).
+        window: applied to the ``n_fft`` padded samples (the seed library's form); default none.
+        dtype: ``"float32"`` or ``"float64"`` to compute in; None keeps float32 input in float32.
 
     Raises:
         InvalidInputError: a power beyond the float range (float32 samples above about 1e19 / sqrt(n)).
     """
-    return power_of(compute_rfft(samples, n_fft))
+    return power_of(_windowed_rfft(samples, n_fft, window, dtype))
 
 
-def compute_magnitude_spectrum(samples, n_fft: int | None = None) -> torch.Tensor:
-    """``|rfft(samples, n_fft)|`` (no window), real, shape ``(..., n_fft // 2 + 1)``."""
-    return magnitude_of(compute_rfft(samples, n_fft))
+def compute_magnitude_spectrum(samples, n_fft: int | None = None, window: WindowType | None = None,
+                               dtype: str | None = None) -> torch.Tensor:
+    """``|rfft(samples * window, n_fft)|``, real, shape ``(..., n_fft // 2 + 1)``; arguments as
+    :func:`compute_power_spectrum`."""
+    return magnitude_of(_windowed_rfft(samples, n_fft, window, dtype))
+
+
+def _windowed_rfft(samples, n_fft, window, dtype) -> torch.Tensor:
+    if window is None and dtype is None:
+        return compute_rfft(samples, n_fft)
+    values = as_real(samples, name="samples", min_dims=1)
+    values = values.to(resolve_dtype(dtype, values))
+    n_fft = values.shape[-1] if n_fft is None else optional_positive_int("n_fft", n_fft)
+    values = torch.nn.functional.pad(values[..., :n_fft], (0, max(0, n_fft - values.shape[-1])))
+    if window is not None:
+        values = values * check_type("window", window, WindowType).coefficients(n_fft, values.dtype)
+    return compute_rfft(values, n_fft)
 
 
 def clear_fft_plan_cache() -> None:

@@ -16,7 +16,7 @@ RESULT_MAKERS = {
     "mel_power": lambda x: sg.compute_mel_power_spectrogram(x, PARAMS, MEL),
     "mel_db": lambda x: sg.compute_mel_db_spectrogram(x, PARAMS, MEL, DB),
     "linear_magnitude": lambda x: sg.compute_linear_magnitude_spectrogram(x, PARAMS),
-    "erb_db": lambda x: sg.compute_erb_db_spectrogram(x, PARAMS, sg.ErbParams(40)),
+    "erb_db": lambda x: sg.compute_erb_db_spectrogram(x, PARAMS, sg.ErbParams(40), DB),
     "loghz_power": lambda x: sg.compute_loghz_power_spectrogram(x, PARAMS, sg.LogHzParams(60, 50.0)),
     "chromagram": lambda x: sg.compute_chromagram(x, PARAMS),
     "mfcc": lambda x: sg.compute_mfcc(x, PARAMS, MEL, sg.MfccParams(20)),

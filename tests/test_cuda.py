@@ -93,15 +93,15 @@ def test_compiled_front_end_on_cuda():
 
 
 def test_results_computed_from_cuda_audio_stay_on_cuda():
-    spec = sg.compute_mel_db_spectrogram(torch.from_numpy(tone_mix(16000, dtype=np.float32)).cuda(), PARAMS, MEL)
+    spec = sg.compute_mel_db_spectrogram(torch.from_numpy(tone_mix(16000, dtype=np.float32)).cuda(), PARAMS, MEL, sg.LogParams())
     assert spec.device.type == "cuda"
-    expected = sg.compute_mel_db_spectrogram(tone_mix(16000, dtype=np.float32), PARAMS, MEL)
+    expected = sg.compute_mel_db_spectrogram(tone_mix(16000, dtype=np.float32), PARAMS, MEL, sg.LogParams())
     torch.testing.assert_close(spec.tensor.cpu(), expected.tensor, rtol=1e-4, atol=1e-2)
     assert torch.from_dlpack(spec).data_ptr() == spec.tensor.data_ptr()
 
 
 def test_seed_cuda_snippets_and_pinned_batches():
-    specs = [sg.compute_mel_db_spectrogram(tone_mix(n, seed=n, dtype=np.float32), PARAMS, MEL) for n in (8000, 16000)]
+    specs = [sg.compute_mel_db_spectrogram(tone_mix(n, seed=n, dtype=np.float32), PARAMS, MEL, sg.LogParams()) for n in (8000, 16000)]
     tensor = specs[0].to_torch(device="cuda")
     assert tensor.device.type == "cuda"
     result = specs[0].to_torch(device="cuda", with_metadata=True)

@@ -57,7 +57,7 @@ def test_with_metadata_and_devices():
 
 
 def test_batch_pads_with_the_floor():
-    specs = [sg.compute_mel_db_spectrogram(tone_mix(n, dtype=np.float32), PARAMS, MEL) for n in (8000, 16000)]
+    specs = [sg.compute_mel_db_spectrogram(tone_mix(n, dtype=np.float32), PARAMS, MEL, sg.LogParams()) for n in (8000, 16000)]
     array = sgj.batch(specs, device="cpu", pad=True)
     assert array.shape == (2, 128, 63)
     assert bool(jnp.all(array[0, :, specs[0].n_frames:] == -80.0))

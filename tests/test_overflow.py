@@ -64,7 +64,8 @@ def close_in_db(actual, expected, scale=10.0):
 def test_power_magnitude_and_db_of_huge_signals(signal, amplitude, kind):
     x32, x64 = at(signal, amplitude)
     extra = () if kind == "linear" else (MEL,)
-    compute = lambda scale, x: getattr(sg, f"compute_{kind}_{scale}_spectrogram")(x, PARAMS, *extra).tensor.numpy()
+    compute = lambda scale, x: getattr(sg, f"compute_{kind}_{scale}_spectrogram")(
+        x, PARAMS, *extra, *((sg.LogParams(),) if scale == "db" else ())).tensor.numpy()
     # dB: right and finite at any amplitude (the truth is ~430 dB at 1e20, where |X|^2 overflowed to a
     # constant 385.3 dB before).
     close_in_db(compute("db", x32), compute("db", x64))
@@ -96,8 +97,8 @@ def test_band_sums_that_overflow_are_refused_or_right_in_db():
     assert bins.max() < FLT_MAX < bands.max()
     with pytest.raises(InvalidInputError, match=OVERFLOW + r".*summed over a filterbank band"):
         sg.compute_mel_power_spectrogram(x32, params, mel)
-    close_in_db(sg.compute_mel_db_spectrogram(x32, params, mel).tensor.numpy(),
-                sg.compute_mel_db_spectrogram(x32.astype(np.float64), params, mel).tensor.numpy())
+    close_in_db(sg.compute_mel_db_spectrogram(x32, params, mel, sg.LogParams()).tensor.numpy(),
+                sg.compute_mel_db_spectrogram(x32.astype(np.float64), params, mel, sg.LogParams()).tensor.numpy())
 
 
 @pytest.mark.parametrize("amplitude", HUGE)
@@ -131,7 +132,7 @@ def test_tiny_magnitudes_are_not_flushed_to_zero(signal):
     power = sg.compute_linear_power_spectrogram(x32, PARAMS).tensor.numpy()
     np.testing.assert_array_equal(power, sg.compute_linear_power_spectrogram(x64, PARAMS).tensor.numpy()
                                   .astype(np.float32))
-    assert (sg.compute_linear_db_spectrogram(x32, PARAMS).tensor.numpy() == -80.0).all()
+    assert (sg.compute_linear_db_spectrogram(x32, PARAMS, sg.LogParams()).tensor.numpy() == -80.0).all()
 
 
 def test_tiny_float64_magnitudes_keep_their_precision():
