@@ -296,11 +296,17 @@ def _stft_geometry(stft) -> dict:
 
 class _StreamTimes:
     """Frame times counted from the start of the stream, made on first use (a warm push should not pay
-    for an array nobody reads)."""
+    for an array nobody reads). The metadata (frequencies, params, scale, ...) is read from the
+    stream's template result, so that making a result per push sets only its tensor and first frame."""
 
     first_frame = 0
-    _time_hop = 1
-    _time_offset = 0.0
+    _times = None  # (on the class, not read from the template: each result has its own times)
+
+    def __getattr__(self, name):
+        template = self.__dict__.get("_template")
+        if template is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(template, name)
 
     @property
     def times(self) -> np.ndarray:
@@ -352,7 +358,7 @@ class NativeFeatureStream(FeatureStream):
 
     def __init__(self, plan, *, template, n_bins: int, post=None, state=None):
         stft = plan.params.stft
-        self._plan, self._template, self._post = plan, template.__dict__, post
+        self._plan, self._template, self._post = plan, template, post
         self._result_type = type(template)
         self._natives: dict = {}
         self._native = None
@@ -392,8 +398,7 @@ class NativeFeatureStream(FeatureStream):
                 first = self._next
                 self._next = first + values.shape[-1]
                 result = self._result_type.__new__(self._result_type)
-                result.__dict__.update(self._template)
-                result.tensor, result.first_frame = values, first
+                result.tensor, result.first_frame, result._template = values, first, self._template
                 return result
         else:
             values = self._checked_push(samples)
@@ -430,8 +435,11 @@ class NativeFeatureStream(FeatureStream):
             values = self._post(values, first) if values.shape[-1] else \
                 values.new_empty((*values.shape[:-2], self.n_bins, 0))
         result = self._result_type.__new__(self._result_type)
-        result.__dict__.update(self._template)
-        result.tensor, result.first_frame = values, first
+        if isinstance(result, _StreamTimes):
+            result.tensor, result.first_frame, result._template = values, first, self._template
+        else:
+            result.__dict__.update(self._template.__dict__)
+            result.tensor, result.first_frame = values, first
         return result
 
     def flush(self):
@@ -525,8 +533,7 @@ def cqt_stream(plan) -> FeatureStream:
 
     def wrap(tensor, first):
         result = StreamSpectrogram.__new__(StreamSpectrogram)
-        result.__dict__.update(template.__dict__)
-        result.tensor, result.first_frame = tensor, first
+        result.tensor, result.first_frame, result._template = tensor, first, template
         return result
 
     return FeatureStream(frame_length=stft.n_fft, hop=stft.hop_size, left_pad=stft.n_fft // 2 if stft.centre else 0,

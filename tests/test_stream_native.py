@@ -1,6 +1,8 @@
 """The native stream path: its fast push equals offline for every dtype, batch and chunking, bad use mid
 stream gets the checked path's named errors, and the CQT and int-PCM streams."""
 
+import pickle
+
 import numpy as np
 import pytest
 import torch
@@ -58,6 +60,12 @@ def test_results_are_the_plans_result_types_with_stream_times():
     second = stream.push(torch.zeros(480))
     assert isinstance(second, StreamSpectrogram) and isinstance(second, sg.Spectrogram)
     assert second.first_frame == 6 and second.scale == "db" and second.shape == (40, 3)
+    np.testing.assert_allclose(second.times, [0.06, 0.07, 0.08])
+    copied = pickle.loads(pickle.dumps(second))  # the metadata it shares with the stream's template goes along
+    assert copied.scale == "db" and np.array_equal(copied.times, second.times)
+    np.testing.assert_array_equal(copied.frequencies, plan.frequencies)
+    with pytest.raises(AttributeError, match="no_such"):
+        second.no_such
     mfcc = PLANNER.mfcc_plan(_params(), 13).stream().push(torch.zeros(800))
     assert isinstance(mfcc, StreamMfcc) and mfcc.shape == (13, 4)
     np.testing.assert_allclose(mfcc.times, np.arange(4) * 0.01)
