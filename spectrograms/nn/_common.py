@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import ops
+from ..export import onnx as _onnx_translation  # noqa: F401  (torch.onnx.export of the layers needs no arguments)
 from .._validate import (
     call_native,
     check_type,
@@ -216,16 +217,10 @@ class _SpectralTransform(nn.Module):
         signal = _compute_dtype(waveform)
         window = self._window_for(signal.dtype)
         fb_val = self._fb_val_for(signal.dtype)
-        if torch.onnx.is_in_onnx_export():
-            # ONNX has no spectrograms::* ops: export the same transform in plain torch ops.
-            from ..export.portable import dense_from_csr, portable_spectrogram
-
-            dense = None if fb_val is None else dense_from_csr(self.fb_crow, self.fb_col, fb_val,
-                                                               self.n_fft // 2 + 1)
-            out = portable_spectrogram(signal, window, self.n_fft, self.hop_length, self.center, self.pad_mode,
-                                       self.power, dense, self.floor_db)
-            return out if self.power is None else out.to(waveform.dtype)
-        check_unread_samples_finite(signal, self.n_fft, self.hop_length, self.center)
+        # torch.onnx.export translates the op itself (spectrograms.export.onnx); here only the eager
+        # check, which a traced graph cannot carry (a host sync on data).
+        if not torch.onnx.is_in_onnx_export():
+            check_unread_samples_finite(signal, self.n_fft, self.hop_length, self.center)
         if self.power is None:
             return call_native(ops.stft, signal, window, n_fft=self.n_fft, hop_length=self.hop_length,
                                center=self.center, pad_mode=self.pad_mode)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import List
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -12,7 +14,6 @@ from .._validate import (
     positive_float,
 )
 from ..errors import InvalidInputError
-from ..torch import lengths_to_mask
 
 
 class _AxisMasking(nn.Module):
@@ -26,6 +27,7 @@ class _AxisMasking(nn.Module):
         if not 0.0 <= p <= 1.0:
             raise InvalidInputError(f"p must be in [0, 1], got {p}")
         self.mask_param, self.axis, self.iid_masks, self.p, self.mask_value = mask_param, axis, iid_masks, p, mask_value
+        self._name = type(self).__name__  # for messages (TorchScript has no type())
 
     def forward(self, specgram: torch.Tensor) -> torch.Tensor:
         """Masks one random band.
@@ -39,8 +41,8 @@ class _AxisMasking(nn.Module):
             is returned unchanged.
         """
         if specgram.dim() < 2:
-            raise InvalidInputError(f"{type(self).__name__} needs a spectrogram of shape (..., bins, frames), "
-                                    f"got shape {tuple(specgram.shape)}")
+            raise InvalidInputError(f"{self._name} needs a spectrogram of shape (..., bins, frames), "
+                                    f"got shape {list(specgram.shape)}")
         if not self.training:
             return specgram
         size = specgram.shape[self.axis]
@@ -48,7 +50,7 @@ class _AxisMasking(nn.Module):
         if mask_param < 1:
             return specgram
         # Per item and channel with iid_masks, else one band for all; drawn on the device (no sync).
-        lead = tuple(specgram.shape[:-2]) if self.iid_masks else ()
+        lead: List[int] = list(specgram.shape[:-2]) if self.iid_masks else []
         width = torch.rand(lead, device=specgram.device) * mask_param
         start = torch.rand(lead, device=specgram.device) * (size - width)
         start, end = start.long()[..., None], (start.long() + width.long())[..., None]
@@ -110,14 +112,15 @@ class UtteranceNorm(nn.Module):
             if not self.normalize_variance:
                 return centred
             return centred * torch.rsqrt(centred.square().mean(dim=-1, keepdim=True) + self.eps)
-        if x.dim() < 3 or lengths.shape != x.shape[:1]:
+        if x.dim() < 3 or lengths.dim() != 1 or lengths.shape[0] != x.shape[0]:
             raise InvalidInputError(
                 f"lengths must have shape (batch,) = ({x.shape[0]},) for input (batch, ..., bins, frames), "
-                f"got lengths {tuple(lengths.shape)} for input {tuple(x.shape)}"
+                f"got lengths {list(lengths.shape)} for input {list(x.shape)}"
             )
-        broadcast = (x.shape[0],) + (1,) * (x.dim() - 2)
-        mask = lengths_to_mask(lengths, x.shape[-1]).reshape(*broadcast, x.shape[-1]).to(x.dtype)
-        count = lengths.reshape(broadcast + (1,)).clamp(min=1).to(x.dtype)
+        broadcast = [x.shape[0]] + [1] * (x.dim() - 2)
+        mask = (torch.arange(x.shape[-1], device=lengths.device) < lengths[:, None])  # lengths_to_mask
+        mask = mask.reshape(broadcast + [x.shape[-1]]).to(x.dtype)
+        count = lengths.reshape(broadcast + [1]).clamp(min=1).to(x.dtype)
         mean = (x * mask).sum(dim=-1, keepdim=True) / count
         centred = (x - mean) * mask
         if not self.normalize_variance:

@@ -39,10 +39,25 @@ class WhisperLogMelSpectrogram(nn.Module):
         self.register_buffer("fb_val", val.float())
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
-        signal = audio.float() if audio.dtype in (torch.float16, torch.bfloat16) else audio
+        signal = audio.float() if audio.dtype == torch.float16 or audio.dtype == torch.bfloat16 else audio
+        if torch.jit.is_scripting():
+            return self._scripted(signal).to(audio.dtype)
         bank = (self.fb_crow, self.fb_col, self.fb_val.to(signal.dtype))
         out = _whisper.log_mel_from_bank(signal, self.window.to(signal.dtype), bank, normalize=self.normalize)
         return out.to(audio.dtype)
+
+    def _scripted(self, signal: torch.Tensor) -> torch.Tensor:
+        """:func:`spectrograms.whisper.log_mel_from_bank` for TorchScript (which takes no keyword-only
+        arguments): the same op call and the same clamp at the maximum minus 8."""
+        db = torch.ops.spectrograms.spectrogram(signal, self.window.to(signal.dtype), _whisper.N_FFT,
+                                                _whisper.HOP_LENGTH, True, "reflect", 2.0, self.fb_crow,
+                                                self.fb_col, self.fb_val.to(signal.dtype), _whisper._FLOOR_DB)
+        log_spec = db[..., :-1] * 0.1
+        if self.normalize == "item" and log_spec.dim() > 2:
+            peak = log_spec.amax(dim=[-2, -1], keepdim=True)
+        else:
+            peak = log_spec.amax()
+        return (torch.maximum(log_spec, peak - 8.0) + 4.0) / 4.0
 
     def extra_repr(self) -> str:
         return f"n_mels={self.n_mels}, normalize={self.normalize!r}"

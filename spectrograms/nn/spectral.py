@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import numbers
+from typing import Optional
 
 import torch
 from torch import nn
@@ -254,11 +255,31 @@ class Chromagram(_SpectralTransform):
         chroma_params = ChromaParams() if chroma_params is None else chroma_params
         super().__init__(params, chroma_filterbank(params, chroma_params), 2.0, None)
         self.chroma_params = chroma_params
+        self.norm: Optional[str] = chroma_params.norm  # typed for TorchScript: None or a string
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         signal = _in_float32(waveform)
-        chroma = normalize_frames(super().forward(signal), self.chroma_params.norm)
-        return chroma if signal is waveform else chroma.to(waveform.dtype)
+        if torch.jit.is_scripting():  # (TorchScript has no super())
+            chroma = _normalize_frames_scripted(self._features_scripted(signal), self.norm)
+        else:
+            chroma = normalize_frames(self._features(signal), self.norm)
+        return chroma.to(waveform.dtype)
+
+
+@torch.jit.unused
+def _check_spectrogram(x, needs_two_axes: bool) -> None:
+    if not isinstance(x, torch.Tensor):
+        raise InvalidTypeError(f"the input must be a torch.Tensor spectrogram, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise InvalidTypeError(f"the input must be a real floating-point spectrogram, got dtype {x.dtype}")
+    if needs_two_axes and x.dim() < 2:
+        raise InvalidInputError(f"top_db needs a spectrogram of shape (..., bins, frames), got shape {tuple(x.shape)}")
+
+
+@torch.jit.unused
+def _check_finite_db(x_db: torch.Tensor) -> None:
+    if not torch.compiler.is_compiling() and not bool(torch.isfinite(x_db).all()):
+        raise InvalidInputError("the spectrogram given to AmplitudeToDB contains NaN or Inf values")
 
 
 class AmplitudeToDB(nn.Module):
@@ -282,30 +303,26 @@ class AmplitudeToDB(nn.Module):
         super().__init__()
         one_of("stype", stype, ("power", "magnitude"))
         top_db = None if top_db is None else non_negative_float("top_db", top_db)
-        self.stype, self.top_db = stype, top_db
+        self.stype = stype
+        self.top_db: Optional[float] = top_db  # typed for TorchScript: None or a float
         self.multiplier = 10.0 if stype == "power" else 20.0
         floor_db = _check_db(db_params)
         self.amin = 1e-10 if floor_db is None else 10.0 ** (floor_db / self.multiplier)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if not isinstance(x, torch.Tensor):
-            raise InvalidTypeError(f"the input must be a torch.Tensor spectrogram, got {type(x).__name__}")
-        if not x.is_floating_point():
-            raise InvalidTypeError(f"the input must be a real floating-point spectrogram, got dtype {x.dtype}")
+        if not torch.jit.is_scripting():
+            _check_spectrogram(x, self.top_db is not None)
         # Half precision: amin (1e-10) underflows to 0 in float16, so the log is taken in float32 and only
         # the dB values (which fit) go back to the input dtype.
-        linear = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+        linear = x.float() if x.dtype == torch.float16 or x.dtype == torch.bfloat16 else x
         x_db = self.multiplier * torch.log10(linear.clamp(min=self.amin))
-        if self.top_db is not None:
-            if x.dim() < 2:
-                raise InvalidInputError(
-                    f"top_db needs a spectrogram of shape (..., bins, frames), got shape {tuple(x.shape)}")
-            if x.numel() > 0:
-                x_db = torch.maximum(x_db, x_db.amax(dim=(-2, -1), keepdim=True) - self.top_db)
-        # NaN/Inf in the spectrogram would come out as NaN/Inf dB: refused eagerly (a compiled or exported
-        # graph skips the check, which would need a host sync).
-        if not torch.compiler.is_compiling() and not bool(torch.isfinite(x_db).all()):
-            raise InvalidInputError("the spectrogram given to AmplitudeToDB contains NaN or Inf values")
+        top_db = self.top_db
+        if top_db is not None and x.numel() > 0:
+            x_db = torch.maximum(x_db, x_db.amax(dim=[-2, -1], keepdim=True) - top_db)
+        # NaN/Inf in the spectrogram would come out as NaN/Inf dB: refused eagerly (a compiled, scripted
+        # or exported graph skips the check, which would need a host sync).
+        if not torch.jit.is_scripting():
+            _check_finite_db(x_db)
         return x_db.to(x.dtype)
 
     def extra_repr(self) -> str:
@@ -369,17 +386,33 @@ class MFCC(nn.Module):
         mel = self.mel_spectrogram(signal)
         mel = torch.log(mel + 1e-6) if self.log_mels else self.amplitude_to_db(mel)
         mfcc = torch.matmul(self.dct.to(mel.dtype), mel)
-        return mfcc if signal is waveform else mfcc.to(waveform.dtype)
+        return mfcc.to(waveform.dtype)
 
 
-def _in_float32(waveform):
+def _in_float32(waveform: torch.Tensor) -> torch.Tensor:
     """A float16/bfloat16 waveform as float32, so that a layer's whole chain (power, dB, DCT,
     normalisation) runs in float32 and only its output is cast back: float16 holds neither the power of
     ordinary audio (it overflows above 65504) nor small band powers (they flush to 0, and dB of 0 and
     0/0 normalisations are NaN). Anything else is passed on as it is, for the layers to check."""
-    if isinstance(waveform, torch.Tensor) and waveform.dtype in (torch.float16, torch.bfloat16):
+    if not torch.jit.is_scripting() and not isinstance(waveform, torch.Tensor):
+        return waveform
+    if waveform.dtype == torch.float16 or waveform.dtype == torch.bfloat16:
         return waveform.float()
     return waveform
+
+
+def _normalize_frames_scripted(values: torch.Tensor, norm: Optional[str]) -> torch.Tensor:
+    """:func:`spectrograms.planner.normalize_frames` for TorchScript (which has no ``torch.finfo``)."""
+    if norm is None:
+        return values
+    if norm == "max":
+        norms = values.abs().amax(dim=-2, keepdim=True)
+    elif norm == "l1":
+        norms = values.abs().sum(dim=-2, keepdim=True)
+    else:
+        norms = torch.linalg.vector_norm(values, dim=[-2], keepdim=True)
+    tiny = 2.2250738585072014e-308 if values.dtype == torch.float64 else 1.1754943508222875e-38
+    return values / torch.where(norms < tiny, torch.ones_like(norms), norms)
 
 
 # --- Training-time layers ---------------------------------------------------------------------------
