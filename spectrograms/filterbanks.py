@@ -206,10 +206,13 @@ def erb_filterbank(params: SpectrogramParams, erb: ErbParams) -> Filterbank:
 
 
 def loghz_filterbank(params: SpectrogramParams, loghz: LogHzParams) -> Filterbank:
-    """Bands with log-spaced centres, each a weighted average of the FFT bins around it.
+    """Bands with log-spaced centres ``c_m`` (``n_bins`` points from ``f_min`` to ``f_max`` inclusive,
+    equally spaced in log frequency).
 
-    Band ``m`` has centre ``c_m`` (``n_bins`` points from ``f_min`` to ``f_max`` inclusive, equally
-    spaced in log frequency) and a triangular response rising from the previous centre to ``c_m`` and
+    ``shape="interpolated"`` (the seed library's): band ``m`` is the spectrum linearly interpolated at
+    ``c_m`` between the FFT bins below and above it.
+
+    ``shape="triangular"``: band ``m`` has a triangular response rising from the previous centre to ``c_m`` and
     falling to the next (the end bands extend by the same ratio). A triangle is never narrower than
     one FFT bin on either side, so where the centres are closer than the bins (low frequencies) a band
     is the linear interpolation of the spectrum at ``c_m``; where they are wider apart it averages
@@ -219,6 +222,8 @@ def loghz_filterbank(params: SpectrogramParams, loghz: LogHzParams) -> Filterban
         A Filterbank of shape ``(n_bins, n_fft // 2 + 1)`` whose frequencies are the centres.
     """
     f_max = loghz.resolved_f_max(params.sample_rate)
+    if loghz.shape == "interpolated":
+        return _interpolated_loghz(params, loghz, f_max)
     centres = np.geomspace(loghz.f_min, f_max, loghz.n_bins)
     bin_width = params.sample_rate / params.stft.n_fft
     ratio = (f_max / loghz.f_min) ** (1.0 / (loghz.n_bins - 1)) if loghz.n_bins > 1 else 1.0
@@ -236,6 +241,21 @@ def loghz_filterbank(params: SpectrogramParams, loghz: LogHzParams) -> Filterban
         raise InvalidInputError(
             f"f_min={loghz.f_min:g} Hz and f_max={f_max:g} Hz are too far apart for log-spaced bands "
             "(their ratio leaves float64's range); raise f_min")
+    return Filterbank("loghz", weights, centres, loghz)
+
+
+def _interpolated_loghz(params: SpectrogramParams, loghz: LogHzParams, f_max: float) -> Filterbank:
+    # The centres as the seed computes them, exp(log f_min + i * step), to match its axis to the last bit.
+    step = (math.log(f_max) - math.log(loghz.f_min)) / max(loghz.n_bins - 1, 1)
+    centres = np.exp(math.log(loghz.f_min) + np.arange(loghz.n_bins) * step)
+    position = centres / (params.sample_rate / params.stft.n_fft)  # in FFT bins
+    lower = np.floor(position).astype(np.int64)
+    upper = np.minimum(np.ceil(position).astype(np.int64), params.stft.n_bins - 1)
+    fraction = np.where(lower == upper, 0.0, position - lower)
+    rows = np.arange(loghz.n_bins)
+    weights = np.zeros((loghz.n_bins, params.stft.n_bins))
+    weights[rows, lower] = 1.0 - fraction
+    np.add.at(weights, (rows, upper), fraction)
     return Filterbank("loghz", weights, centres, loghz)
 
 

@@ -533,15 +533,22 @@ class LogHzParams(_FrequencyRange):
         f_min: centre frequency in Hz of the lowest band (> 0, since the spacing is logarithmic).
         f_max: centre frequency in Hz of the highest band (> f_min, at most the Nyquist frequency);
             None means the Nyquist frequency.
+        shape: ``"interpolated"`` (default, the seed library's): each band is the spectrum linearly
+            interpolated between the two FFT bins around its centre; ``"triangular"``: each band a
+            triangle between its neighbours' centres, averaging the bins it covers.
     """
 
     n_bins: int
     f_min: float
     f_max: float | None = None
+    shape: str = "interpolated"
+
+    SHAPES: ClassVar[tuple] = ("interpolated", "triangular")
 
     def __post_init__(self):
         object.__setattr__(self, "n_bins", bounded_int("n_bins", self.n_bins, MAX_BANDS))
         _check_f_range(self, f_min_positive=True)
+        one_of("shape", self.shape, self.SHAPES)
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def reference_loghz_weights(n_bins, f_min, f_max, n_fft, sample_rate):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_loghz_matches_float64_reference(dtype):
     x = tone_mix(8000, dtype=dtype)
-    loghz = sg.LogHzParams(48, 40.0, 7500.0)
+    loghz = sg.LogHzParams(48, 40.0, 7500.0, shape="triangular")
     weights = reference_loghz_weights(48, 40.0, 7500.0, 512, SR)
     power = _power_stft(x, PARAMS)
     result = sg.compute_loghz_power_spectrogram(x, PARAMS, loghz)
@@ -142,11 +142,22 @@ def test_loghz_matches_float64_reference(dtype):
     np.testing.assert_allclose(db, 10 * np.log10(np.maximum(weights @ power, 1e-8)), rtol=0, atol=DB_ATOL[dtype])
 
 
-def test_loghz_interpolates_where_bands_are_denser_than_bins():
+def test_interpolated_loghz_bands_are_the_spectrum_at_their_centres():
+    # The seed library's default: every band interpolates the power between the two bins around it.
+    x = tone_mix(4000)
+    result = sg.compute_loghz_power_spectrogram(x, PARAMS, sg.LogHzParams(40, 60.0, 7900.0))
+    power, bins = _power_stft(x, PARAMS), PARAMS.bin_frequencies()
+    expected = np.stack([np.interp(result.frequencies, bins, frame) for frame in power.T], axis=1)
+    np.testing.assert_allclose(result.data, expected, rtol=1e-9, atol=1e-12 * power.max())
+    with pytest.raises(sg.InvalidInputError, match="shape"):
+        sg.LogHzParams(40, 60.0, shape="gaussian")
+
+
+def test_triangular_loghz_interpolates_where_bands_are_denser_than_bins():
     # Below ~1.3 kHz the 64 centres are closer together than the 31.25 Hz bins: each band is then
     # the power spectrum linearly interpolated at its centre.
     x = tone_mix(4000)
-    loghz = sg.LogHzParams(64, 50.0, 8000.0)
+    loghz = sg.LogHzParams(64, 50.0, 8000.0, shape="triangular")
     result = sg.compute_loghz_power_spectrogram(x, PARAMS, loghz)
     power = _power_stft(x, PARAMS)
     bins = PARAMS.bin_frequencies()
@@ -158,8 +169,9 @@ def test_loghz_interpolates_where_bands_are_denser_than_bins():
 
 
 def test_loghz_bands_average_a_flat_spectrum_to_itself():
-    bank = sg.loghz_filterbank(PARAMS, sg.LogHzParams(30, 20.0))
-    np.testing.assert_allclose(bank.matrix.sum(axis=1), 1.0, rtol=1e-12)
+    for shape in sg.LogHzParams.SHAPES:
+        bank = sg.loghz_filterbank(PARAMS, sg.LogHzParams(30, 20.0, shape=shape))
+        np.testing.assert_allclose(bank.matrix.sum(axis=1), 1.0, rtol=1e-12)
     assert bank.frequencies[-1] == pytest.approx(SR / 2)
 
 

@@ -2,7 +2,8 @@
 (ignored where it ignores them, power values from a ``*_db`` call without them), the ``dtype`` keyword,
 ``compute_mfcc(samples, stft_params, sample_rate, n_mels, mfcc_params)``,
 ``compute_{power,magnitude}_spectrum(samples, n_fft, window)`` and
-``compute_istft(stft_matrix, n_fft, hop_size, window, center)``; float64 within 1e-9, on real speech."""
+``compute_istft(stft_matrix, n_fft, hop_size, window, center)``, and the seed's log-Hz bands (the spectrum
+interpolated at each centre); float64 within 1e-9, on real speech."""
 
 import warnings
 
@@ -29,6 +30,9 @@ for window in ("hanning", "hamming", "rectangular"):
     out[window + "_mel_db_none"] = np.asarray(sg.compute_mel_db_spectrogram(x, params, mel).data)
     out[window + "_mel_db_f32"] = np.asarray(sg.compute_mel_db_spectrogram(x, params, mel, db, dtype="float32").data)
     out[window + "_stft"] = np.asarray(sg.compute_stft(x, params).data)
+    out[window + "_loghz_power"] = np.asarray(sg.compute_loghz_power_spectrogram(x, params, sg.LogHzParams(48, 30.0, 8000.0)).data)
+    out[window + "_loghz_db"] = np.asarray(sg.compute_loghz_db_spectrogram(x, params, sg.LogHzParams(20, 100.0, 4000.0), db).data)
+    out[window + "_loghz_frequencies"] = np.asarray(sg.compute_loghz_power_spectrogram(x, params, sg.LogHzParams(48, 30.0, 8000.0)).frequencies)
     out[window + "_mfcc"] = np.asarray(sg.compute_mfcc(x, stft, 16000.0, 40, sg.MfccParams(13)).data)
     out[window + "_mfcc20"] = np.asarray(sg.compute_mfcc(x, stft, 16000.0, 26, sg.MfccParams(20), dtype="float64").data)
     out[window + "_power_spectrum"] = np.asarray(sg.compute_power_spectrum(x[:300], 512, getattr(sg.WindowType, window)))
@@ -75,6 +79,10 @@ def test_seed_call_forms_give_the_seed_numbers(window, voice, seed_values):
     assert float32.dtype == np.float32
     np.testing.assert_allclose(float32, seed["mel_db_f32"], atol=1e-3)
     _close(sg.compute_stft(voice, params).data, seed["stft"])
+    loghz = sg.compute_loghz_power_spectrogram(voice, params, sg.LogHzParams(48, 30.0, 8000.0))
+    _close(loghz.data, seed["loghz_power"])
+    _close(loghz.frequencies, seed["loghz_frequencies"])
+    _close(sg.compute_loghz_db_spectrogram(voice, params, sg.LogHzParams(20, 100.0, 4000.0), db).data, seed["loghz_db"])
     _close(sg.compute_mfcc(voice, stft, 16000.0, 40, sg.MfccParams(13)).data, seed["mfcc"])
     _close(sg.compute_mfcc(voice, stft_params=stft, sample_rate=16000.0, n_mels=26, mfcc_params=sg.MfccParams(20),
                            dtype="float64").data, seed["mfcc20"])
