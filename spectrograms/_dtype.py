@@ -32,3 +32,17 @@ def resolve_dtype(dtype, values: torch.Tensor) -> torch.dtype:
 def complex_of(real: torch.dtype) -> torch.dtype:
     """complex64 for float32, complex128 for float64."""
     return torch.complex64 if real == torch.float32 else torch.complex128
+
+
+def plan_dtype(dtype) -> torch.dtype | None:
+    """The dtype a plan casts its input to under the ``dtype`` keyword: None (keep the input's),
+    ``"float32"`` or ``"float64"``.
+
+    Raises:
+        InvalidInputError: any other value.
+    """
+    if dtype is None:
+        return None
+    if not isinstance(dtype, str) or dtype not in _DTYPES:
+        raise InvalidInputError(f"dtype must be 'float64', 'float32' or None (the input's), got {dtype!r}")
+    return _DTYPES[dtype]

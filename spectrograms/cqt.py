@@ -22,11 +22,13 @@ import math
 import numpy as np
 import torch
 
+from ._dtype import plan_dtype
 from ._validate import MAX_BANDS, bounded_int, check_type, positive_float
 from .errors import InvalidInputError
 from .inputs import as_signal
 from .params import LogParams, SpectrogramParams, WindowType
 from .results import Spectrogram
+from .typed_plans import check_frame_request
 
 __all__ = [
     "CqtParams",
@@ -41,9 +43,6 @@ __all__ = [
     "cqt_tensor",
     "blocked_kernels",
 ]
-
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
-
 
 @dataclasses.dataclass(frozen=True)
 class CqtParams:
@@ -198,14 +197,6 @@ def cqt_tensor(signal: torch.Tensor, kernels: torch.Tensor, blocks: list[int], n
     return power
 
 
-def _torch_dtype(dtype: str | None) -> torch.dtype | None:
-    if dtype is None:
-        return None
-    if dtype not in _DTYPES:
-        raise InvalidInputError(f"dtype must be 'float64', 'float32' or None (the input's), got {dtype!r}")
-    return _DTYPES[dtype]
-
-
 class CqtPlan:
     """A reusable CQT spectrogram: the kernels of ``cqt_params`` for the framing of ``params``.
 
@@ -234,7 +225,7 @@ class CqtPlan:
         self._kernels, self._blocks = blocked_kernels(cqt_params, params.sample_rate, params.stft.n_fft,
                                                       params.stft.hop_size)
         self._kernels_by_dtype: dict = {}
-        self._dtype = _torch_dtype(dtype)
+        self._dtype = plan_dtype(dtype)
         self.dtype = dtype
 
     @property
@@ -286,14 +277,10 @@ class CqtPlan:
     def compute_frame(self, samples, frame_idx: int) -> np.ndarray:
         """Frame ``frame_idx`` of the CQT of one signal ``(time,)``, shape ``(n_bins,)``."""
         signal = self._signal(samples)
-        if signal.dim() != 1:
-            raise InvalidInputError(f"compute_frame takes one signal (time,), got shape {tuple(signal.shape)}")
         stft = self.params.stft
-        n_frames = stft.n_frames(signal.shape[-1])
-        if isinstance(frame_idx, bool) or not isinstance(frame_idx, (int, np.integer)) or not 0 <= frame_idx < n_frames:
-            raise InvalidInputError(f"frame_idx must be an int in [0, {n_frames}), got {frame_idx!r}")
+        frame_idx = check_frame_request(signal, stft, frame_idx)
         pad = stft.n_fft // 2 if stft.centre else 0
-        start = int(frame_idx) * stft.hop_size - pad
+        start = frame_idx * stft.hop_size - pad
         # The frame's own samples with the zeros of the centre padding, framed without centring.
         frame = signal[max(start, 0):start + stft.n_fft]
         frame = torch.nn.functional.pad(frame, (max(-start, 0), stft.n_fft - frame.shape[-1] - max(-start, 0)))

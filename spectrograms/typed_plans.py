@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from ._dtype import plan_dtype
 from ._validate import check_type
 from .errors import InvalidInputError
 from .inputs import as_signal
@@ -23,15 +24,18 @@ from .results import Spectrogram
 __all__ = [f"{bands}{scale}Plan" for bands in ("Linear", "Mel", "Erb", "LogHz")
            for scale in ("Power", "Magnitude", "Db")]
 
-_DTYPES = {"float32": torch.float32, "float64": torch.float64}
+def check_frame_request(signal: torch.Tensor, stft, frame_idx) -> int:
+    """``frame_idx`` after checking that ``signal`` is one signal and the frame is one of its frames.
 
-
-def _torch_dtype(dtype: str | None) -> torch.dtype | None:
-    if dtype is None:
-        return None
-    if dtype not in _DTYPES:
-        raise InvalidInputError(f"dtype must be 'float64', 'float32' or None (the input's), got {dtype!r}")
-    return _DTYPES[dtype]
+    Raises:
+        InvalidInputError: a batch, or ``frame_idx`` outside ``[0, n_frames)``.
+    """
+    if signal.dim() != 1:
+        raise InvalidInputError(f"compute_frame takes one signal (time,), got shape {tuple(signal.shape)}")
+    n_frames = stft.n_frames(signal.shape[-1])
+    if isinstance(frame_idx, bool) or not isinstance(frame_idx, (int, np.integer)) or not 0 <= frame_idx < n_frames:
+        raise InvalidInputError(f"frame_idx must be an int in [0, {n_frames}), got {frame_idx!r}")
+    return int(frame_idx)
 
 
 class _TypedPlan(SpectrogramPlan):
@@ -54,7 +58,7 @@ class _TypedPlan(SpectrogramPlan):
         if db_params is not None:
             check_type("db_params", db_params, LogParams)
         super().__init__(params, scale=self._SCALE, filterbank=filterbank, db_params=db_params)
-        self._dtype = _torch_dtype(dtype)
+        self._dtype = plan_dtype(dtype)
         self.dtype = dtype
 
     def _signal(self, samples) -> torch.Tensor:
@@ -75,18 +79,14 @@ class _TypedPlan(SpectrogramPlan):
             InvalidInputError: a batch, or ``frame_idx`` outside ``[0, n_frames)``.
         """
         signal = self._signal(samples)
-        if signal.dim() != 1:
-            raise InvalidInputError(f"compute_frame takes one signal (time,), got shape {tuple(signal.shape)}")
         stft = self.params.stft
-        n_frames = stft.n_frames(signal.shape[-1])
-        if isinstance(frame_idx, bool) or not isinstance(frame_idx, (int, np.integer)) or not 0 <= frame_idx < n_frames:
-            raise InvalidInputError(f"frame_idx must be an int in [0, {n_frames}), got {frame_idx!r}")
+        frame_idx = check_frame_request(signal, stft, frame_idx)
         # The frame's own samples, padded as the full signal would be, through one non-centred pass.
         pad = stft.n_fft // 2 if stft.centre else 0
         if stft.centre:
             mode = "reflect" if stft.pad_mode == "reflect" else "constant"
             signal = torch.nn.functional.pad(signal[None, None], (pad, pad), mode=mode)[0, 0]
-        start = int(frame_idx) * stft.hop_size
+        start = frame_idx * stft.hop_size
         frame = signal[start:start + stft.n_fft]
         framed = SpectrogramPlan(SpectrogramParams(type(stft)(stft.n_fft, stft.hop_size, stft.window, False),
                                                    self.params.sample_rate),
