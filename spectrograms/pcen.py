@@ -182,10 +182,13 @@ class PcenPlan:
     """
 
     def __init__(self, params, mel_params, *, magnitude: bool = False, **pcen):
-        from .planner import SpectrogramPlanner
+        from .params import MelParams
+        from .planner import SpectrogramPlan, band_filterbank
 
-        planner = SpectrogramPlanner()
-        self.mel_plan = (planner.mel_magnitude_plan if magnitude else planner.mel_power_plan)(params, mel_params)
+        # librosa's magnitude mel (filterbank @ |X|), not the seed's root of the band power
+        self.mel_plan = SpectrogramPlan(params, scale="magnitude" if magnitude else "power",
+                                        filterbank=band_filterbank(params, mel_params, MelParams),
+                                        root_of_band_power=False)
         self.params, self.mel_params = params, mel_params
         unknown = set(pcen) - {"gain", "bias", "power", "time_constant", "eps", "b", "max_size"}
         if unknown:

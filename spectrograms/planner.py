@@ -71,18 +71,29 @@ def _framing(stft: StftParams) -> dict:
     return dict(n_fft=stft.n_fft, hop_length=stft.hop_size, center=stft.centre, pad_mode=stft.pad_mode)
 
 
+def _power_fits_float32(signal: torch.Tensor) -> bool:
+    """Whether the float32 band power of ``signal`` keeps float32 precision: samples between 1e-12 and
+    1e10 in magnitude (or silence) give ``|X|^2`` far inside float32's normal range for any ``n_fft``
+    up to 2^24. Streams compute in float32 and equal the offline values bitwise in this range."""
+    peak = float(signal.abs().amax()) if signal.numel() else 0.0
+    return peak == 0.0 or 1e-12 <= peak <= 1e10
+
+
 class SpectrogramPlan:
     """A reusable spectrogram computation.
 
     Args:
         params: framing, window and sample rate.
-        scale: ``"power"`` (``|X|^2``), ``"magnitude"`` (``|X|``) or ``"db"`` (power in dB).
+        scale: ``"power"`` (``|X|^2``), ``"magnitude"`` (``|X|``; with a filterbank the seed library's
+            ``sqrt(filterbank @ |X|^2)``, the root of the band power) or ``"db"`` (power in dB).
         filterbank: bands to map the FFT bins to (None for the linear spectrogram).
+        root_of_band_power: False makes a band magnitude ``filterbank @ |X|`` (librosa's and torchaudio's
+            ``power=1``) instead of the seed's root of the band power.
         db_params: the dB floor, for ``scale="db"`` (default ``LogParams()``, -80 dB).
     """
 
     def __init__(self, params: SpectrogramParams, *, scale: str = "power", filterbank: Filterbank | None = None,
-                 db_params: LogParams | None = None):
+                 db_params: LogParams | None = None, root_of_band_power: bool = True):
         check_type("params", params, SpectrogramParams)
         if scale not in _SCALES:
             raise InvalidInputError(f"scale must be one of {_SCALES}, got {scale!r}")
@@ -92,6 +103,8 @@ class SpectrogramPlan:
         self.scale = scale
         self.filterbank = filterbank
         self.db_params = (db_params or LogParams()) if scale == "db" else None
+        # The seed's band magnitude: the native pass gives the band power, its root is taken after.
+        self.magnitude_from_power = scale == "magnitude" and filterbank is not None and bool(root_of_band_power)
         self._native_kwargs: dict[tuple[torch.dtype, torch.device], dict] = {}
 
     @property
@@ -113,7 +126,13 @@ class SpectrogramPlan:
         stft = self.params.stft
         stft.n_frames(signal.shape[-1])  # clear errors for empty and too-short signals
         check_unread_samples_finite(signal, stft.n_fft, stft.hop_size, stft.centre)
-        return call_native(ops.spectrogram, signal, **self._kwargs_for(signal))
+        if not self.magnitude_from_power:
+            return call_native(ops.spectrogram, signal, **self._kwargs_for(signal))
+        if signal.dtype == torch.float32 and not _power_fits_float32(signal):
+            # |X|^2 would leave float32's range where |X| does not: the band power in float64.
+            wide = signal.double()
+            return call_native(ops.spectrogram, wide, **self._kwargs_for(wide)).sqrt().float()
+        return call_native(ops.spectrogram, signal, **self._kwargs_for(signal)).sqrt()
 
     def _kwargs_for(self, signal: torch.Tensor) -> dict:
         # Made once per dtype and device: per-clip calls in a data pipeline are short enough that
@@ -123,7 +142,7 @@ class SpectrogramPlan:
             stft = self.params.stft
             self._native_kwargs[key] = dict(
                 window=window_tensor(stft, signal.dtype, signal.device), **_framing(stft),
-                power=1.0 if self.scale == "magnitude" else 2.0,
+                power=1.0 if self.scale == "magnitude" and not self.magnitude_from_power else 2.0,
                 filterbank=self.filterbank.csr(signal.dtype) if self.filterbank is not None else None,
                 floor_db=self.db_params.floor_db if self.db_params else None)
         return self._native_kwargs[key]

@@ -484,7 +484,8 @@ def spectrogram_stream(plan) -> NativeFeatureStream:
                          frequency_scale=plan.filterbank.name if plan.filterbank is not None else "linear",
                          band_params=plan.filterbank.params if plan.filterbank is not None else None,
                          db_params=plan.db_params)
-    return NativeFeatureStream(plan, template=template, n_bins=plan.n_bins)
+    post = (lambda power, first: power.sqrt()) if plan.magnitude_from_power else None
+    return NativeFeatureStream(plan, template=template, n_bins=plan.n_bins, post=post)
 
 
 def mfcc_stream(plan) -> NativeFeatureStream:

@@ -82,6 +82,7 @@ def test_seed_objects_give_the_seed_functions_values():
         (snn.Spectrogram(PARAMS, db), sg.compute_linear_db_spectrogram(WAVES, PARAMS, db)),
         (snn.MelSpectrogram(PARAMS, mel), sg.compute_mel_power_spectrogram(WAVES, PARAMS, mel)),
         (snn.MelSpectrogram(PARAMS, mel, db), sg.compute_mel_db_spectrogram(WAVES, PARAMS, mel, db)),
+        (snn.MelSpectrogram(PARAMS, mel, power=1.0), sg.compute_mel_magnitude_spectrogram(WAVES, PARAMS, mel)),
         (snn.ErbSpectrogram(PARAMS, erb, db), sg.compute_erb_db_spectrogram(WAVES, PARAMS, erb, db)),
         (snn.LogHzSpectrogram(PARAMS, loghz, power=1.0), sg.compute_loghz_magnitude_spectrogram(WAVES, PARAMS, loghz)),
         (snn.Chromagram(PARAMS, chroma), sg.compute_chromagram(WAVES, PARAMS, chroma)),
@@ -91,6 +92,21 @@ def test_seed_objects_give_the_seed_functions_values():
         torch.testing.assert_close(layer(WAVES), expected.tensor, msg=lambda m, layer=layer: f"{layer}: {m}")
         if hasattr(layer, "frequencies"):
             np.testing.assert_allclose(layer.frequencies, expected.frequencies)
+
+
+def test_band_magnitude_of_each_form_and_its_stream():
+    """power=1 from the seed's objects is the seed's root of the band power; from torchaudio's keywords
+    torchaudio's filterbank @ |X|; a stream of either equals the layer."""
+    seed_form = snn.MelSpectrogram(PARAMS, sg.MelParams(40), power=1.0)
+    keyword_form = snn.MelSpectrogram(sample_rate=16000, n_fft=PARAMS.stft.n_fft, hop_length=PARAMS.stft.hop_size,
+                                      n_mels=40, power=1.0, mel_scale="slaney", pad_mode="constant")
+    power = snn.MelSpectrogram(PARAMS, sg.MelParams(40))(WAVES)
+    torch.testing.assert_close(seed_form(WAVES), power.sqrt())
+    assert not torch.allclose(keyword_form(WAVES), power.sqrt())
+    assert "root of the band power" in repr(seed_form) and seed_form.root_of_band_power
+    stream = snn.StreamingFeatures(seed_form)
+    chunks = [stream(part) for part in WAVES.split(700, dim=-1)] + [stream.flush()]
+    torch.testing.assert_close(torch.cat(chunks, dim=-1), seed_form(WAVES))
 
 
 def test_keyword_forms_of_the_other_bands():

@@ -27,6 +27,9 @@ for window in ("hanning", "hamming", "rectangular"):
     out[window + "_linear_db_none"] = np.asarray(sg.compute_linear_db_spectrogram(x, params).data)
     out[window + "_mel_power"] = np.asarray(sg.compute_mel_power_spectrogram(x, params, mel, db=db).data)
     out[window + "_mel_db"] = np.asarray(sg.compute_mel_db_spectrogram(x, params, mel, db).data)
+    out[window + "_mel_magnitude"] = np.asarray(sg.compute_mel_magnitude_spectrogram(x, params, mel).data)
+    out[window + "_mel_magnitude_f32"] = np.asarray(sg.compute_mel_magnitude_spectrogram(x, params, mel, dtype="float32").data)
+    out[window + "_typed_mel_magnitude"] = np.asarray(sg.SpectrogramPlanner().mel_magnitude_plan(params, mel).compute(x).data)
     out[window + "_mel_db_none"] = np.asarray(sg.compute_mel_db_spectrogram(x, params, mel).data)
     out[window + "_mel_db_f32"] = np.asarray(sg.compute_mel_db_spectrogram(x, params, mel, db, dtype="float32").data)
     out[window + "_stft"] = np.asarray(sg.compute_stft(x, params).data)
@@ -71,6 +74,12 @@ def test_seed_call_forms_give_the_seed_numbers(window, voice, seed_values):
     _close(sg.compute_linear_db_spectrogram(voice, params, db).data, seed["linear_db"])
     _close(sg.compute_mel_power_spectrogram(voice, params, mel, db=db).data, seed["mel_power"])
     _close(sg.compute_mel_db_spectrogram(voice, params, mel, db).data, seed["mel_db"])
+    # the seed's band magnitude: the root of the band power
+    _close(sg.compute_mel_magnitude_spectrogram(voice, params, mel).data, seed["mel_magnitude"])
+    _close(sg.compute_mel_magnitude_spectrogram(voice, params, mel, dtype="float32").data, seed["mel_magnitude_f32"],
+           rtol=1e-5)
+    _close(sg.SpectrogramPlanner().mel_magnitude_plan(params, mel).compute(voice).data, seed["typed_mel_magnitude"])
+    _close(sg.MelMagnitudePlan(params, mel).compute(voice).data, seed["typed_mel_magnitude"])
     with pytest.warns(UserWarning, match="returns power values"):
         _close(sg.compute_linear_db_spectrogram(voice, params).data, seed["linear_db_none"])
     with pytest.warns(UserWarning, match="returns power values"):

@@ -140,14 +140,17 @@ class _SpectralTransform(nn.Module):
     __jit_unused_properties__ = ["n_bins"]
 
     def __init__(self, params: SpectrogramParams, filterbank: Filterbank | None, power: float | None,
-                 floor_db: float | None):
+                 floor_db: float | None, root_of_band_power: bool = False):
         super().__init__()
         check_type("params", params, SpectrogramParams)
         self.params = params
         stft = params.stft
         self.n_fft, self.hop_length = stft.n_fft, stft.hop_size
         self.center, self.pad_mode = stft.centre, stft.pad_mode
-        self.power, self.floor_db = power, floor_db
+        # The seed's band magnitude, sqrt(filterbank @ |X|^2): the op computes the band power, forward its root.
+        self.root_of_band_power = bool(root_of_band_power and power == 1.0 and filterbank is not None
+                                       and floor_db is None)
+        self.power, self.floor_db = (2.0 if self.root_of_band_power else power), floor_db
         # Clones: the plan caches share these tensors, and load_state_dict copies into buffers in place.
         self.register_buffer("window", window_tensor(stft, torch.float32).clone())
         csr = filterbank.csr(torch.float32) if filterbank is not None else (None, None, None)
@@ -210,6 +213,8 @@ class _SpectralTransform(nn.Module):
             out = torch.ops.spectrograms.spectrogram(signal, window, self.n_fft, self.hop_length, self.center,
                                                      self.pad_mode, power, self.fb_crow, self.fb_col,
                                                      self._fb_val_for(signal.dtype), self.floor_db)
+            if self.root_of_band_power:
+                out = out.sqrt()
             return out.to(waveform.dtype)
 
     @torch.jit.unused
@@ -230,10 +235,14 @@ class _SpectralTransform(nn.Module):
         out = call_native(ops.spectrogram, signal, window, n_fft=self.n_fft, hop_length=self.hop_length,
                           center=self.center, pad_mode=self.pad_mode, power=self.power, filterbank=filterbank,
                           floor_db=self.floor_db)
+        if self.root_of_band_power:
+            out = out.sqrt()
         return out.to(waveform.dtype)
 
     def extra_repr(self) -> str:
         scale = {None: "complex", 1.0: "magnitude", 2.0: "power"}[self.power]
+        if self.root_of_band_power:
+            scale = "magnitude (root of the band power)"
         db = f", floor_db={self.floor_db}" if self.floor_db is not None else ""
         return (f"n_fft={self.n_fft}, hop_length={self.hop_length}, n_bins={self.n_bins}, {scale}{db}, "
                 f"center={self.center}, pad_mode={self.pad_mode!r}")

@@ -125,9 +125,12 @@ class Spectrogram(_SpectralTransform):
 class _BandSpectrogram(_SpectralTransform):
     """A spectrogram through the filterbank of ``band_params`` (see :func:`spectrograms.planner.band_filterbank`)."""
 
-    def __init__(self, params, band_params, db_params, power, band_type):
+    def __init__(self, params, band_params, db_params, power, band_type, seed_form: bool):
+        # Built from the seed's objects, power=1 is the seed's band magnitude (the root of the band power);
+        # from torchaudio's keywords it is torchaudio's filterbank @ |X|.
         power, floor_db = _check_power(power), _check_db(db_params)
-        super().__init__(params, band_filterbank(params, band_params, band_type), power, floor_db)
+        super().__init__(params, band_filterbank(params, band_params, band_type), power, floor_db,
+                         root_of_band_power=seed_form)
         self.band_params = band_params
 
 
@@ -168,10 +171,11 @@ class MelSpectrogram(_BandSpectrogram):
                              {"params": (params, SpectrogramParams), "mel_params": (mel_params, MelParams)})
         if (params is None) != (mel_params is None):
             raise InvalidTypeError("the seed form needs both params and mel_params: MelSpectrogram(params, mel_params)")
+        seed_form = params is not None
         if params is None:
             params = _stft_keywords(arguments)
             mel_params = MelParams(n_mels, f_min, f_max, norm=norm, scale=mel_scale)
-        super().__init__(params, mel_params, db_params, power, MelParams)
+        super().__init__(params, mel_params, db_params, power, MelParams, seed_form)
 
 
 class ErbSpectrogram(_BandSpectrogram):
@@ -193,10 +197,11 @@ class ErbSpectrogram(_BandSpectrogram):
                              {"params": (params, SpectrogramParams), "erb_params": (erb_params, ErbParams)})
         if (params is None) != (erb_params is None):
             raise InvalidTypeError("the seed form needs both params and erb_params: ErbSpectrogram(params, erb_params)")
+        seed_form = params is not None
         if params is None:
             params = _stft_keywords(arguments)
             erb_params = ErbParams(n_filters, f_min, f_max)
-        super().__init__(params, erb_params, db_params, power, ErbParams)
+        super().__init__(params, erb_params, db_params, power, ErbParams, seed_form)
 
 
 class LogHzSpectrogram(_BandSpectrogram):
@@ -220,10 +225,11 @@ class LogHzSpectrogram(_BandSpectrogram):
             raise InvalidTypeError(
                 "the seed form needs both params and loghz_params: LogHzSpectrogram(params, loghz_params)"
             )
+        seed_form = params is not None
         if params is None:
             params = _stft_keywords(arguments)
             loghz_params = LogHzParams(n_bins, f_min, f_max)
-        super().__init__(params, loghz_params, db_params, power, LogHzParams)
+        super().__init__(params, loghz_params, db_params, power, LogHzParams, seed_form)
 
 
 class Chromagram(_SpectralTransform):

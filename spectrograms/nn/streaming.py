@@ -164,8 +164,9 @@ class StreamingFeatures(nn.Module):
                                        f"AmplitudeToDB (frame-wise layers), got {type(module).__name__}")
         self.layer = layer
         self._front, self._after = modules[0], modules[1:]
+        root = (lambda power, first: power.sqrt()) if self._front.root_of_band_power else None
         self._stream = NativeFeatureStream(_LayerPlan(self._front), template=StreamFrames(torch.empty(0, 0), 0, None),
-                                           n_bins=self._front.n_bins)
+                                           n_bins=self._front.n_bins, post=root)
         self.reset()
 
     def reset(self) -> None:
