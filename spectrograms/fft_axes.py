@@ -7,6 +7,8 @@ NumPy, which agrees with the seed library on every even length.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from ._dtype import resolve_dtype
@@ -16,7 +18,9 @@ from .inputs import as_tensor
 
 __all__ = ["fftfreq", "rfftfreq", "fftshift", "ifftshift", "fftshift_1d", "ifftshift_1d"]
 
-_MAX_BINS = 2**31 - 1
+# 2 GiB of float64 bin frequencies: an FFT of 2**28 points is over an hour of 48 kHz audio, and a
+# typo such as n=10**10 must cost an error message, not the machine's memory.
+_MAX_BINS = 2**28
 
 
 def fftfreq(n: int, d: float = 1.0, dtype: str | None = "float64") -> torch.Tensor:
@@ -63,6 +67,8 @@ def _length_and_spacing(n, d) -> tuple[int, float]:
     d = finite_float("d", d)
     if d == 0 or not torch.isfinite(torch.tensor(n * d, dtype=torch.float64)):
         raise InvalidInputError(f"d must be finite and non-zero with n * d finite, got d={d} for n={n}")
+    if not math.isfinite((n // 2) / (n * d)):  # the highest bin, about 1 / (2 d): inf for subnormal d
+        raise InvalidInputError(f"d={d} is too small: the bin frequencies 1 / (n d) leave float64's range")
     return n, d
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ._validate import MAX_BANDS, finite_result, non_negative_float, positive_int, real_array
+from ._validate import MAX_BANDS, bounded_int, finite_result, non_negative_float, positive_int, real_array
 from .errors import InvalidInputError
-from .params import ChromaParams, ErbParams, LogHzParams, MelNorm, MelParams, MelScale, SpectrogramParams
+from .params import MIN_LIFTER, ChromaParams, ErbParams, LogHzParams, MelNorm, MelParams, MelScale, SpectrogramParams
 
 __all__ = [
     "Filterbank",
@@ -327,7 +327,7 @@ def dct_matrix(n_mfcc: int, n_mels: int, dtype: torch.dtype = torch.float64) -> 
     Raises:
         InvalidInputError: ``n_mfcc`` larger than ``n_mels``.
     """
-    n_mfcc, n_mels = positive_int("n_mfcc", n_mfcc), positive_int("n_mels", n_mels)
+    n_mfcc, n_mels = bounded_int("n_mfcc", n_mfcc, MAX_BANDS), bounded_int("n_mels", n_mels, MAX_BANDS)
     if n_mfcc > n_mels:
         raise InvalidInputError(f"n_mfcc={n_mfcc} must be at most the number of mel bands n_mels={n_mels}")
     k = torch.arange(n_mfcc, dtype=torch.float64)[:, None]
@@ -344,7 +344,9 @@ def lifter_weights(n_mfcc: int, lifter: float, dtype: torch.dtype = torch.float6
     Returns:
         Shape ``(n_mfcc,)``.
     """
-    n_mfcc, lifter = positive_int("n_mfcc", n_mfcc), non_negative_float("lifter", lifter)
+    n_mfcc, lifter = bounded_int("n_mfcc", n_mfcc, MAX_BANDS), non_negative_float("lifter", lifter)
+    if 0 < lifter < MIN_LIFTER:  # as MfccParams: sin(pi k / lifter) of a subnormal lifter is NaN
+        raise InvalidInputError(f"lifter must be 0 (none) or at least {MIN_LIFTER}, got {lifter}")
     if lifter == 0:
         return torch.ones(n_mfcc, dtype=dtype)
     k = torch.arange(1, n_mfcc + 1, dtype=torch.float64)

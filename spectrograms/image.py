@@ -32,6 +32,7 @@ __all__ = [
     "Fft2dPlanner",
 ]
 
+MAX_KERNEL_SIZE = 4095  # 128 MiB of float64
 _EDGE_CUTOFF = 0.1  # the seed library's fixed high-pass cut-offs
 _SHARPEN_CUTOFF = 0.2
 
@@ -45,12 +46,16 @@ def gaussian_kernel_2d(size: int, sigma: float, dtype: str | None = "float64") -
     size = positive_int("size", size)
     if size % 2 == 0:
         raise InvalidInputError(f"size must be a positive odd integer, got {size}")
+    if size > MAX_KERNEL_SIZE:  # (size, size) float64: 10**6 asked for terabytes
+        raise InvalidInputError(f"size must be at most {MAX_KERNEL_SIZE}, got {size}")
     sigma = finite_float("sigma", sigma)
     if sigma <= 0:
         raise InvalidInputError(f"sigma must be > 0, got {sigma}")
     offsets = torch.arange(size, dtype=torch.float64) - size // 2
     squared = offsets[:, None] ** 2 + offsets[None, :] ** 2
-    kernel = torch.exp(-squared / (2.0 * sigma * sigma))
+    # The centre is exp(0) = 1 whatever sigma is: written out, since 0 / (2 sigma^2) is 0/0 = NaN once
+    # sigma^2 underflows (sigma=1e-200), where the kernel is the unit impulse it tends to.
+    kernel = torch.where(squared == 0, torch.ones_like(squared), torch.exp(-squared / (2.0 * sigma * sigma)))
     return (kernel / kernel.sum()).to(resolve_dtype(dtype, torch.empty(0, dtype=torch.float64)))
 
 
