@@ -15,6 +15,8 @@ EXT_SOURCES := $(wildcard spectrograms_ext/*.cpp spectrograms_ext/*.h) setup.py 
 FFTW_HEADER := /usr/include/fftw3.h
 # espeak-ng speaks the real speech the parity tests run on (tests/conftest.py: the speech fixture).
 ESPEAK := /usr/bin/espeak-ng
+# cmake builds examples/cpp in the C++ deployment test (tests/test_export_cpp.py, slow: make test-all).
+CMAKE := /usr/bin/cmake
 
 .PHONY: setup seed-venv test test-all demo bench clean sanitize
 
@@ -33,6 +35,13 @@ $(ESPEAK):
 	  echo "note: need root (or sudo) to install espeak-ng; speech tests will be skipped" >&2; exit 0; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq espeak-ng \
 	  || echo "note: could not install espeak-ng; speech tests will be skipped" >&2
+
+$(CMAKE):
+	@echo "cmake missing: installing Debian's cmake (builds examples/cpp for the C++ deployment test)"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	  echo "note: need root (or sudo) to install cmake; the C++ deployment test will be skipped" >&2; exit 0; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq cmake g++ \
+	  || echo "note: could not install cmake; the C++ deployment test will be skipped" >&2
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,7 +68,7 @@ seed-venv: $(STAMP_SEED)
 test: setup seed-venv | $(ESPEAK)
 	$(PY) -m pytest -q -m "not slow and not fuzz" tests
 
-test-all: setup seed-venv | $(ESPEAK)
+test-all: setup seed-venv | $(ESPEAK) $(CMAKE)
 	$(PY) -m pytest -q tests
 
 demo: setup
