@@ -68,7 +68,18 @@ def _load_audio(**kwargs):
     (lambda: sg.ITDSpectrogramParams(PARAMS, magphase_power=10**30), r"magphase_power must be at most 64"),
     (lambda: sg.compute_loghz_power_spectrogram(np.ones(1000), PARAMS, sg.LogHzParams(8, 5e-324, shape="triangular")),
      r"f_min=4.94066e-324 Hz and f_max=8000 Hz are too far apart"),
+    (lambda: sg.dct_matrix(13, 2**31), r"n_mels must be at most 16384, got 2147483648"),
+    (lambda: sg.lifter_weights(13, 5e-324), r"lifter must be 0 \(none\) or at least 1e-06"),
+    (lambda: sg.fftfreq(10**9), r"n must be at most 268435456"),
+    (lambda: sg.rfftfreq(64, 5e-324), r"d=5e-324 is too small"),
+    (lambda: sg.gaussian_kernel_2d(10**6 + 1, 1.0), r"size must be at most 4095"),
 ])
+
+
+def test_gaussian_kernel_of_a_vanishing_sigma_is_the_unit_impulse():
+    impulse = torch.zeros(5, 5, dtype=torch.float64)
+    impulse[2, 2] = 1.0
+    torch.testing.assert_close(sg.gaussian_kernel_2d(5, 1e-200), impulse, rtol=0, atol=0)
 def test_refused_with_a_named_error(factory, match):
     with pytest.raises(InvalidInputError, match=match):
         factory()
