@@ -74,12 +74,6 @@ def _load_audio(**kwargs):
     (lambda: sg.rfftfreq(64, 5e-324), r"d=5e-324 is too small"),
     (lambda: sg.gaussian_kernel_2d(10**6 + 1, 1.0), r"size must be at most 4095"),
 ])
-
-
-def test_gaussian_kernel_of_a_vanishing_sigma_is_the_unit_impulse():
-    impulse = torch.zeros(5, 5, dtype=torch.float64)
-    impulse[2, 2] = 1.0
-    torch.testing.assert_close(sg.gaussian_kernel_2d(5, 1e-200), impulse, rtol=0, atol=0)
 def test_refused_with_a_named_error(factory, match):
     with pytest.raises(InvalidInputError, match=match):
         factory()
@@ -98,6 +92,12 @@ def test_load_audio_names_a_path_it_cannot_stat(tmp_path):
 
     with pytest.raises(AudioFileError, match="cannot access the file"):
         load_audio(tmp_path / ("x" * 300 + ".wav"), 16000)
+
+
+def test_gaussian_kernel_of_a_vanishing_sigma_is_the_unit_impulse():
+    impulse = torch.zeros(5, 5, dtype=torch.float64)
+    impulse[2, 2] = 1.0
+    torch.testing.assert_close(sg.gaussian_kernel_2d(5, 1e-200), impulse, rtol=0, atol=0)
 
 
 def test_largest_kaiser_window_is_finite():
