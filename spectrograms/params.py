@@ -375,9 +375,10 @@ class SpectrogramParams:
         return np.arange(self.stft.n_bins) * self.sample_rate / self.stft.n_fft
 
     def frame_times(self, n_frames: int) -> np.ndarray:
-        """Time in seconds of the centre of each frame, shape ``(n_frames,)``."""
-        offset = 0 if self.stft.centre else self.stft.n_fft / 2
-        return (np.arange(n_frames) * self.stft.hop_size + offset) / self.sample_rate
+        """``i * hop / sample_rate`` for each frame ``i``, shape ``(n_frames,)``: the frame's centre with
+        ``centre=True``, its first sample without (the seed library's and ``librosa.frames_to_time``'s
+        convention, which add no offset either way)."""
+        return np.arange(n_frames) * self.stft.hop_size / self.sample_rate
 
 
 @dataclass(frozen=True)

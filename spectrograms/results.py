@@ -171,7 +171,8 @@ class _Axes(BinsByFrames):
 
     @property
     def times(self) -> np.ndarray:
-        """Seconds of each frame's centre, shape ``(n_frames,)``; made on first use (None given to the
+        """Seconds of each frame, ``i * hop / sample_rate`` (its centre with ``centre=True``), shape
+        ``(n_frames,)``; made on first use (None given to the
         constructor), since per-clip calls in a data pipeline rarely look at it."""
         if self._times is None:
             self._times = self.spectrogram_params.frame_times(self.n_frames)
@@ -206,7 +207,7 @@ class Spectrogram(_Axes):
     Attributes:
         tensor: the values (float32 for float32 input, float64 for float64 input).
         frequencies: Hz of each row (FFT bin or band centre), shape ``(n_bins,)``.
-        times: seconds of each frame's centre, shape ``(n_frames,)``.
+        times: seconds of each frame, ``i * hop / sample_rate``, shape ``(n_frames,)``.
         params: the :class:`SpectrogramParams`.
         scale: ``"power"``, ``"magnitude"`` or ``"db"``.
         frequency_scale: ``"linear"``, ``"mel"``, ...
@@ -329,7 +330,7 @@ class Chromagram(_Axes):
         tensor: the values (float32 for float32 input, float64 for float64 input).
         pitch_classes: label of each row, ``("C", "C#", ..., "B")`` for 12 bins.
         frequencies: Hz of each pitch class in octave 4 (C4 = 261.6 Hz at ``tuning=0``), shape ``(n_chroma,)``.
-        times: seconds of each frame's centre, shape ``(n_frames,)``.
+        times: seconds of each frame, ``i * hop / sample_rate``, shape ``(n_frames,)``.
         params: the :class:`SpectrogramParams`.
         chroma_params: the :class:`ChromaParams`.
         n_samples: length of the source signal in samples.
@@ -366,7 +367,7 @@ class Mfcc(_Axes):
     Attributes:
         tensor: the values (float32 for float32 input, float64 for float64 input).
         frequencies: the coefficient index of each row (MFCCs have no frequency axis), shape ``(n_mfcc,)``.
-        times: seconds of each frame's centre, shape ``(n_frames,)``.
+        times: seconds of each frame, ``i * hop / sample_rate``, shape ``(n_frames,)``.
         params: the :class:`SpectrogramParams`.
         mel_params, mfcc_params, db_params: the :class:`MelParams`, :class:`MfccParams` and
             :class:`LogParams` the coefficients were computed with.

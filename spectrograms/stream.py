@@ -473,7 +473,7 @@ def _template(cls, *args, hop, offset, **kwargs):
 
 
 def _offset(stft) -> float:
-    return 0 if stft.centre else stft.n_fft / 2
+    return 0  # as SpectrogramParams.frame_times: i * hop / sample_rate, centred or not
 
 
 def spectrogram_stream(plan) -> NativeFeatureStream:
