@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 _LAZY = {
-    "FeatureConfig": "datamodule",
+    "FeatureConfig": "feature_config",
     "PrecomputedDataModule": "precomputed_datamodule",
     "PrecomputedFeatureDataset": "precomputed",
     "SpectrogramBatch": "datamodule",

@@ -22,7 +22,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, NamedTuple
 
@@ -32,18 +31,8 @@ from torch.utils.data import DataLoader, Dataset, Subset
 
 from .. import torch as sgt
 from ..errors import InvalidInputError
-from ..params import (
-    ChromaParams,
-    ErbParams,
-    LogHzParams,
-    LogParams,
-    MelParams,
-    MfccParams,
-    SpectrogramParams,
-    StftParams,
-)
-from ..planner import SpectrogramPlanner
 from .datasets import MANIFEST_SUFFIXES, AudioFolderDataset, ManifestDataset, drop_skipped
+from .feature_config import FeatureConfig
 from .synthetic import SyntheticAudioDataset
 
 try:
@@ -62,100 +51,6 @@ __all__ = [
 ]
 
 SPLITS = ("train", "val", "test")
-
-FeatureKind = Literal["linear", "mel", "erb", "loghz", "mfcc", "chroma"]
-FeatureScale = Literal["power", "magnitude", "db"]
-
-# f_min=None means "the usual lowest frequency of this kind": ERB and log-Hz bands are spaced on
-# (near-)logarithmic scales that cannot start at 0 Hz.
-_DEFAULT_F_MIN = {"mel": 0.0, "erb": 50.0, "loghz": 50.0, "mfcc": 0.0, "chroma": 0.0, "linear": 0.0}
-_BAND_PARAMS = {"mel": MelParams, "erb": ErbParams, "loghz": LogHzParams}  # each (n_bands, f_min, f_max)
-
-
-@dataclass(frozen=True)
-class FeatureConfig:
-    """Which spectrogram to compute, as plain values a YAML config can hold.
-
-    Args:
-        kind: ``"linear"`` (FFT bins), ``"mel"``, ``"erb"``, ``"loghz"`` (log-spaced bands),
-            ``"mfcc"`` or ``"chroma"``. Default ``"mel"``.
-        scale: ``"power"``, ``"magnitude"`` or ``"db"`` (default) for linear/mel/erb/loghz. MFCCs are
-            always computed from mel dB and chroma from power, so it is ignored for those.
-        sample_rate: rate in Hz the audio is loaded (or synthesised) at. Default 16000.
-        n_fft: FFT size and frame length in samples. Default 512 (32 ms at 16 kHz).
-        hop_size: samples between frames. Default 256 (16 ms at 16 kHz).
-        window: window name (``"hann"``, ``"hamming"``, ``"blackman"``, ``"rectangular"``). Default Hann.
-        n_bands: mel bands, ERB filters or log-Hz bins; for MFCCs the mel bands they come from.
-            Default 64.
-        f_min: lowest band frequency in Hz; None (default) means 0 Hz for mel/MFCC/chroma and 50 Hz for
-            ERB and log-Hz.
-        f_max: highest band frequency in Hz; None (default) means the Nyquist frequency.
-        floor_db: dB floor for ``scale="db"`` and MFCCs, and the value dB batches are padded with.
-            Default -80.
-        n_mfcc: coefficients for ``kind="mfcc"``. Default 13.
-
-    Raises:
-        spectrograms.InvalidInputError: from :meth:`build_plan` (called by the constructor to fail at
-            configuration time) for values the parameter objects reject.
-    """
-
-    kind: FeatureKind = "mel"
-    scale: FeatureScale = "db"
-    sample_rate: int = 16000
-    n_fft: int = 512
-    hop_size: int = 256
-    window: str = "hann"
-    n_bands: int = 64
-    f_min: float | None = None
-    f_max: float | None = None
-    floor_db: float = -80.0
-    n_mfcc: int = 13
-
-    def __post_init__(self):
-        if self.kind not in _DEFAULT_F_MIN:
-            raise InvalidInputError(f"kind must be one of {sorted(_DEFAULT_F_MIN)}; got {self.kind!r}")
-        if self.scale not in ("power", "magnitude", "db"):
-            raise InvalidInputError(f"scale must be 'power', 'magnitude' or 'db'; got {self.scale!r}")
-        self.build_plan()  # validates every value now, not in the first DataLoader worker
-
-    @property
-    def n_features(self) -> int:
-        """Rows of each feature matrix (the ``n_bins`` of ``(batch, n_bins, n_frames)``)."""
-        return {
-            "linear": self.n_fft // 2 + 1,
-            "mfcc": self.n_mfcc,
-            "chroma": 12,
-        }.get(self.kind, self.n_bands)
-
-    def spectrogram_params(self) -> SpectrogramParams:
-        """The framing as :class:`~spectrograms.SpectrogramParams`."""
-        stft = StftParams(self.n_fft, self.hop_size, window=self.window)
-        return SpectrogramParams(stft, float(self.sample_rate))
-
-    def build_plan(self):
-        """A plan whose ``compute(waveform)`` returns this feature for a ``(time,)`` signal.
-
-        Returns:
-            a :class:`~spectrograms.SpectrogramPlan`, :class:`~spectrograms.MfccPlan` or
-            :class:`~spectrograms.ChromagramPlan`.
-        """
-        planner = SpectrogramPlanner()
-        params = self.spectrogram_params()
-        f_min = _DEFAULT_F_MIN[self.kind] if self.f_min is None else self.f_min
-        db = LogParams(self.floor_db)
-        if self.kind == "mfcc":
-            mel = MelParams(self.n_bands, f_min, self.f_max)
-            return planner.mfcc_plan(params, mel, MfccParams(self.n_mfcc), db)
-        if self.kind == "chroma":
-            return planner.chromagram_plan(params, ChromaParams(f_min=f_min, f_max=self.f_max))
-        # The planner's <kind>_<scale>_plan(params[, band params][, db params]) family.
-        arguments = [params]
-        if self.kind in _BAND_PARAMS:
-            arguments.append(_BAND_PARAMS[self.kind](self.n_bands, f_min, self.f_max))
-        if self.scale == "db":
-            arguments.append(db)
-        return getattr(planner, f"{self.kind}_{self.scale}_plan")(*arguments)
-
 
 class SpectrogramBatch(NamedTuple):
     """What the collate function returns (a NamedTuple, so Lightning moves and pins it as a whole).

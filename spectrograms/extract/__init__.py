@@ -2,7 +2,7 @@
 
 ::
 
-    from spectrograms.data.datamodule import FeatureConfig
+    from spectrograms.data.feature_config import FeatureConfig
     from spectrograms.extract import extract
 
     summary = extract("corpus/", "features/", feature=FeatureConfig(kind="mel", n_bands=80))
@@ -117,7 +117,7 @@ def _hash(value: Any) -> str:
 
 
 def _as_feature_config(feature: Any) -> Any:
-    from ..data.datamodule import FeatureConfig
+    from ..data.feature_config import FeatureConfig
 
     if feature is None:
         return FeatureConfig()

@@ -93,7 +93,7 @@ class KaldiFbankConfig:
 
 def feature_from_dict(fields: dict) -> Any:
     """The config a ``config.json`` ``features`` dict (or a YAML mapping) describes."""
-    from ..data.datamodule import FeatureConfig
+    from ..data.feature_config import FeatureConfig
 
     if not isinstance(fields, dict):
         raise InvalidInputError(f"feature must be a FeatureConfig, a KaldiFbankConfig or a dict; got {fields!r}")
