@@ -183,10 +183,9 @@ class _Axes(BinsByFrames):
         return float(self.frequencies[0]), float(self.frequencies[-1])
 
     def duration(self) -> float:
-        """Duration in seconds of the signal the result was computed from."""
-        if self.n_samples is not None:
-            return self.n_samples / self.sample_rate
-        return self.n_frames * self.spectrogram_params.stft.hop_size / self.sample_rate
+        """Time in seconds of the last frame, ``(n_frames - 1) * hop / sample_rate``, as the seed library
+        defines it (the signal's own length is ``n_samples / sample_rate``)."""
+        return max(self.n_frames - 1, 0) * self.spectrogram_params.stft.hop_size / self.sample_rate
 
     def unbatch(self) -> list:
         """The items of a batched result ``(batch, n_bins, n_frames)`` as results of their own (views, no

@@ -33,6 +33,9 @@ for window in ("hanning", "hamming", "rectangular"):
     out[window + "_mel_db_none"] = np.asarray(sg.compute_mel_db_spectrogram(x, params, mel).data)
     out[window + "_mel_db_f32"] = np.asarray(sg.compute_mel_db_spectrogram(x, params, mel, db, dtype="float32").data)
     out[window + "_stft"] = np.asarray(sg.compute_stft(x, params).data)
+    for centre in (True, False):
+        axes = sg.compute_linear_power_spectrogram(x, sg.SpectrogramParams(sg.StftParams(512, 160, getattr(sg.WindowType, window), centre), 16000.0))
+        out[window + f"_axes_{centre}"] = np.array([axes.duration(), *axes.times, *axes.db_range(), *axes.frequency_range()])
     out[window + "_loghz_power"] = np.asarray(sg.compute_loghz_power_spectrogram(x, params, sg.LogHzParams(48, 30.0, 8000.0)).data)
     out[window + "_loghz_db"] = np.asarray(sg.compute_loghz_db_spectrogram(x, params, sg.LogHzParams(20, 100.0, 4000.0), db).data)
     out[window + "_loghz_frequencies"] = np.asarray(sg.compute_loghz_power_spectrogram(x, params, sg.LogHzParams(48, 30.0, 8000.0)).frequencies)
@@ -88,6 +91,13 @@ def test_seed_call_forms_give_the_seed_numbers(window, voice, seed_values):
     assert float32.dtype == np.float32
     np.testing.assert_allclose(float32, seed["mel_db_f32"], atol=1e-3)
     _close(sg.compute_stft(voice, params).data, seed["stft"])
+    for centre in (True, False):
+        axes = sg.compute_linear_power_spectrogram(voice, sg.SpectrogramParams(sg.StftParams(512, 160, stft.window, centre), 16000.0))
+        expected = seed[f"axes_{centre}"]
+        _close([axes.duration(), *axes.times], expected[:-4])
+        _close(axes.frequency_range(), expected[-2:])
+        # db_range's low end is the quietest bin (~1e-10 of the peak here), where two float64 FFTs round apart
+        np.testing.assert_allclose(axes.db_range(), expected[-4:-2], atol=0.05)
     loghz = sg.compute_loghz_power_spectrogram(voice, params, sg.LogHzParams(48, 30.0, 8000.0))
     _close(loghz.data, seed["loghz_power"])
     _close(loghz.frequencies, seed["loghz_frequencies"])
