@@ -194,6 +194,8 @@ def _as_batch(waveforms, lengths, name="waveforms"):
         raise InvalidTypeError(f"{name} must be float32 or float64, got {waveforms.dtype}")
     if waveforms.dim() != 2:
         raise InvalidInputError(f"{name} must have shape (batch, time), got {tuple(waveforms.shape)}")
+    if not bool(torch.isfinite(waveforms).all()):  # torchaudio returns NaN features; Kaldi refuses the file
+        raise InvalidInputError(f"{name} contains NaN or Inf samples; clean it, e.g. with torch.nan_to_num, first")
     if lengths is None:
         lengths = torch.full((waveforms.shape[0],), waveforms.shape[1], dtype=torch.long)
     else:
