@@ -154,10 +154,10 @@ def _use_layer(layer):
     """Forward a (time,) and a (2, time) waveform: finite (bins, frames) and (2, bins, frames)."""
     if getattr(layer, "n_fft", 0) > MAX_RUN_N_FFT:
         return
-    single = _finite(layer(torch.from_numpy(NOISE)))
-    expect(single.dim() == 2, f"shape {tuple(single.shape)} for a (time,) waveform")
-    batch = _finite(layer(torch.from_numpy(STEREO)))
+    single, batch = layer(torch.from_numpy(NOISE)), layer(torch.from_numpy(STEREO))
+    expect(single.dim() == 2, f"shape {tuple(single.shape)} for a (time,) waveform")  # complex for power=None
     expect(tuple(batch.shape) == (2, *single.shape), f"batch shape {tuple(batch.shape)}")
+    _finite(single), _finite(batch)
 
 
 def _use_masking(layer):
