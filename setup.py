@@ -6,9 +6,12 @@ Two kinds of build:
 * Development (``make setup``, ``pip install --no-build-isolation -e .``): tuned for the machine that
   builds it (``-march=native``) and with debug info, since it only ever runs there.
 * Distribution (``pip wheel``, ``python -m build``, ``pip install .``): a portable CPU baseline
-  (``SPECTROGRAMS_ARCH``, default ``x86-64-v2``: SSE4.2, which every x86-64 CPU of the last 15 years
-  has; ``x86-64-v3`` adds AVX2/FMA) and no debug info. The FFTs are FFTW's, which picks its own SIMD
-  code at run time, so the baseline only affects the library's own kernels.
+  (``SPECTROGRAMS_ARCH``, default ``x86-64``, which every x86-64 CPU runs) and no debug info. The hot
+  loops of the spectrogram kernel (spectrograms_ext/spectrogram_block.cpp) are compiled for that
+  baseline, AVX2+FMA and AVX-512 as well, and the best level the CPU has is picked at run time
+  (``spectrograms info`` names it); the FFTs are FFTW's, which picks its own SIMD code at run time.
+  ``-ffp-contract=off`` makes every level round as the baseline does (no level fuses a multiply and an
+  add that the baseline rounds twice), so on the same FFT a result does not depend on the CPU.
 
 ``SPECTROGRAMS_PORTABLE=1`` forces the distribution flags, ``SPECTROGRAMS_NATIVE=1`` the development ones.
 """
@@ -25,7 +28,7 @@ from torch.utils.cpp_extension import BuildExtension, CppExtension
 # refuses any other torch at import: pinning the exact version lets pip refuse (or pick) it up front
 # instead of leaving an install that cannot be imported.
 TORCH_PIN = f"torch=={torch.__version__.split('+')[0]}"
-DEFAULT_ARCH = "x86-64-v2"
+DEFAULT_ARCH = "x86-64"
 
 
 def _native_build(command) -> bool:
@@ -52,7 +55,7 @@ class build_ext(BuildExtension):
                 with open(os.path.join(self.build_lib, "spectrograms", "_arch.txt"), "w") as file:
                     file.write(arch + "\n")
             # -g0 comes after Python's own CFLAGS (which carry -g), so it wins; the link strips what is left.
-            compile_flags, link_flags = [*target, "-g0"], ["-Wl,--strip-debug"]
+            compile_flags, link_flags = [*target, "-ffp-contract=off", "-g0"], ["-Wl,--strip-debug"]
         for extension in self.extensions:
             extension.extra_compile_args = [*extension.extra_compile_args, *compile_flags]
             extension.extra_link_args = [*extension.extra_link_args, *link_flags]

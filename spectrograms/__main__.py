@@ -24,6 +24,23 @@ def _help() -> str:
     return "\n".join(lines)
 
 
+def _kernel_level() -> str:
+    """The CPU features the spectrogram kernel uses: its dispatched level and the build's target."""
+    from pathlib import Path
+
+    from spectrograms import _C
+
+    names = {"baseline": "baseline", "avx2": "AVX2+FMA", "avx512": "AVX-512 (F/BW/DQ/VL)"}
+    arch_file = Path(__file__).with_name("_arch.txt")  # distribution builds only (setup.py)
+    target = f"-march={arch_file.read_text().strip()}" if arch_file.exists() else "-march=native (development build)"
+    try:
+        level = _C.cpu_kernel_level()
+    except ValueError as error:  # a bad SPECTROGRAMS_CPU
+        level = f"none ({error})"
+    return (f"{names.get(level, level)} in use (best here: {_C.detected_cpu_level()}; compiled: "
+            f"{', '.join(_C.compiled_cpu_levels())} over a {target} baseline; SPECTROGRAMS_CPU lowers it)")
+
+
 def info() -> int:
     """Prints the versions, the extension's build, the threads and the CPU's vector extensions."""
     import platform
@@ -45,6 +62,7 @@ def info() -> int:
     print(f"python        {platform.python_version()} on {platform.machine()}")
     print(f"threads       {torch.get_num_threads()} intra-op (torch.set_num_threads)")
     print(f"cpu           {platform.processor() or platform.machine()}; vector: {' '.join(vector) or 'unknown'}")
+    print(f"kernels       CPU features used: {_kernel_level()}")
     print(f"cuda          {torch.cuda.is_available()}")
     return 0
 

@@ -96,7 +96,7 @@ inline int64_t reflect_index(int64_t j, int64_t n) { return j < 0 ? -j : 2 * (n 
 
 // out[i] = window[i] * x[f * hop - pad + i], reading outside [0, n_samples) as zero or a reflection.
 template <typename T>
-inline void load_windowed_frame(const T* x, const FrameGeometry& g, int64_t frame, const T* window,
+__attribute__((always_inline)) inline void load_windowed_frame(const T* x, const FrameGeometry& g, int64_t frame, const T* window,
                                 T* out) {
   const int64_t start = frame * g.hop - g.pad;
   const int64_t n = g.n_fft;

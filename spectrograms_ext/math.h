@@ -1,4 +1,5 @@
-// Small vectorisable numeric helpers for the kernels' inner loops.
+// Small vectorisable numeric helpers for the kernels' inner loops. The hot ones are always inlined, so
+// that each level of spectrogram_block.cpp compiles them for its own instruction set.
 #pragma once
 
 #include <cmath>
@@ -11,7 +12,7 @@ namespace spectrograms {
 // log10 of a positive, normal float, written so that GCC vectorises loops calling it (std::log10f
 // is a scalar libm call). Splits x = m * 2^e with m in [sqrt(1/2), sqrt(2)) and evaluates ln(m) with
 // the degree-9 minimax polynomial of Cephes' logf in t = m - 1 (about 1 ulp; no division).
-inline float log10_normal(float x) {
+__attribute__((always_inline)) inline float log10_normal(float x) {
   uint32_t bits;
   std::memcpy(&bits, &x, sizeof bits);
   int32_t exponent = int32_t((bits >> 23) & 0xffu) - 127;
@@ -37,18 +38,18 @@ inline float log10_normal(float x) {
 }
 
 // out[i] = scale * log10(max(in[i], amin)); amin must be a positive normal number.
-inline void to_db(const float* in, float* out, int64_t n, float amin, float scale) {
+__attribute__((always_inline)) inline void to_db(const float* in, float* out, int64_t n, float amin, float scale) {
   for (int64_t i = 0; i < n; ++i) out[i] = scale * log10_normal(in[i] > amin ? in[i] : amin);
 }
 
-inline void to_db(const double* in, double* out, int64_t n, double amin, double scale) {
+__attribute__((always_inline)) inline void to_db(const double* in, double* out, int64_t n, double amin, double scale) {
   for (int64_t i = 0; i < n; ++i) out[i] = scale * std::log10(in[i] > amin ? in[i] : amin);
 }
 
 // Whether x[0..n) are all finite. Written on the bits (the exponent field all ones means Inf or NaN:
 // adding one to it carries into the sign bit) so that GCC vectorises it as an OR reduction, which
 // a loop of std::isfinite, a floating-point compare per value, does not become.
-inline bool all_finite(const float* x, int64_t n) {
+__attribute__((always_inline)) inline bool all_finite(const float* x, int64_t n) {
   uint32_t any = 0;
   for (int64_t i = 0; i < n; ++i) {
     uint32_t bits;
@@ -58,7 +59,7 @@ inline bool all_finite(const float* x, int64_t n) {
   return (any & 0x80000000u) == 0;
 }
 
-inline bool all_finite(const double* x, int64_t n) {
+__attribute__((always_inline)) inline bool all_finite(const double* x, int64_t n) {
   uint64_t any = 0;
   for (int64_t i = 0; i < n; ++i) {
     uint64_t bits;
@@ -74,14 +75,14 @@ inline bool all_finite(const double* x, int64_t n) {
 // are sqrt(power) where the power is a normal number and rescaled by a power of two where it is not;
 // the rescue is a separate, rarely taken pass so that the main loop stays vectorised. A result
 // beyond the float range (|X| up to sqrt(2) * FLT_MAX) comes out as Inf, which the callers check.
-inline void magnitudes(const float* c, float* out, int64_t n_bins) {
+__attribute__((always_inline)) inline void magnitudes(const float* c, float* out, int64_t n_bins) {
   for (int64_t k = 0; k < n_bins; ++k) {
     const double re = c[2 * k], im = c[2 * k + 1];
     out[k] = float(std::sqrt(re * re + im * im));
   }
 }
 
-inline void magnitudes(const double* c, double* out, int64_t n_bins) {
+__attribute__((always_inline)) inline void magnitudes(const double* c, double* out, int64_t n_bins) {
   // A power below 2^-968 may have lost bits to subnormals (DBL_MIN is 2^-1022) or vanished; one above
   // 2^1000 is near overflow. Where any bin is either, the frame's bins are recomputed scaled.
   constexpr double kLow = 0x1p-968, kHigh = 0x1p1000;

@@ -11,6 +11,7 @@
 #include <torch/extension.h>
 #include <torch/version.h>
 
+#include "cpu_dispatch.h"
 #include "fftw_plans.h"
 #include "spectrogram.h"
 
@@ -43,6 +44,12 @@ PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.def("hold", &hold, "hold(tensor): an object that keeps a C++ reference to tensor while it lives");
   m.def("spectrogram", &spectrogram, pybind11::call_guard<pybind11::gil_scoped_release>(),
         "torch.ops.spectrograms.spectrogram's CPU kernel, called without the dispatcher");
+  // The instruction-set level of the dispatched kernels (cpu_dispatch.h), for `spectrograms info`.
+  m.def("cpu_kernel_level", [] { return std::string(spectrograms::cpu_level_name(spectrograms::cpu_kernel_level())); },
+        "the instruction-set level the spectrogram kernel runs at: 'baseline', 'avx2' or 'avx512'");
+  m.def("detected_cpu_level", [] { return std::string(spectrograms::cpu_level_name(spectrograms::detected_cpu_level())); },
+        "the best level this CPU supports among the compiled ones, SPECTROGRAMS_CPU aside");
+  m.def("compiled_cpu_levels", &spectrograms::compiled_cpu_levels, "the levels the kernels were compiled for");
   // The FFTW plan cache (plan_cache.cpp), wrapped by spectrograms.fft. The GIL is released because
   // these wait for the planner lock, which a kernel may hold while it plans.
   m.def("fft_plan_cache_info", [] {

@@ -17,19 +17,10 @@
 #include "framing.h"
 #include "math.h"
 #include "spectrogram.h"
+#include "spectrogram_block.h"
 
 namespace spectrograms {
 namespace {
-
-// A filterbank as one contiguous run of weights per band: band m reads bins
-// [start[m], start[m] + length[m]) with weights[offset[m] ...]. Mel, ERB and log-Hz bands are
-// contiguous already; a band with gaps (chroma) gets explicit zeros inside its run.
-template <typename T>
-struct Bands {
-  std::vector<int64_t> start, length, offset;
-  std::vector<T> weights;
-  int64_t count() const { return int64_t(start.size()); }
-};
 
 // Builds the bands from a CSR matrix (n_bands, n_bins): crow (n_bands + 1), col (nnz), val (nnz).
 template <typename T>
@@ -160,6 +151,10 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
 
   constexpr int64_t L = 64 / sizeof(T);  // frames per transposed tile: one vector
   const int64_t tile_stride = aligned_stride<T>(n_bins);
+  const BlockJob<T> job{signal_base, win, g, plan, bands ? &*bands : nullptr, magnitude, bool(floor_db), amin,
+                        db_scale, n_bins, n_out, B, blocks_per_signal, tile_stride, out_base};
+  // The block's loops compiled for this CPU's instruction set (spectrogram_block.cpp).
+  const BlockFunction<T> block = spectrogram_block_function<T>();
 
   parallel_tasks(n_signals * blocks_per_signal, parallel_grain(B), [&](TaskCursor& tasks) {
     Scratch<T, 0> frame(aligned_stride<T>(g.n_fft));
@@ -171,74 +166,14 @@ void spectrogram_kernel(const at::Tensor& x, const at::Tensor& window, const Fra
     // horizontal sum per band and frame. (FFTW writing bin-major output itself measured slower.)
     Scratch<T, 3> power(tile_stride * B);
     Scratch<T, 4> row(B);
+    const BlockScratch<T> scratch{frame.get(), spectrum.get(), tile.get(), power.get(), row.get()};
     for (int64_t task; tasks.next(task);) {
+      if (block(job, scratch, task)) continue;
       const int64_t s = task / blocks_per_signal;
       const int64_t f0 = (task % blocks_per_signal) * B;
-      const int64_t nf = std::min(B, g.n_frames - f0);
-      const T* signal = signal_base + s * g.n_samples;
-      T* p = power.get();
-      T* out_rows = out_base + s * n_out * g.n_frames + f0;
-      // Every value of the block stays within T's range (and is not NaN): else the block is redone
-      // in a wider type (wide_block), which also tells NaN/Inf samples from overflow.
-      bool fits = true;
-      for (int64_t j0 = 0; j0 < B; j0 += L) {
-        for (int64_t j = j0; j < j0 + L; ++j) {
-          T* tile_row = tile.get() + (j - j0) * tile_stride;
-          if (j >= nf) {  // frames past the end of the signal: zeros, not garbage
-            std::memset(tile_row, 0, tile_stride * sizeof(T));
-            continue;
-          }
-          load_windowed_frame(signal, g, f0 + j, win, frame.get());
-          // Ask for the samples the next frame adds while this one is transformed: the signal is
-          // read once from memory, and a miss there would otherwise stall the window multiply.
-          const int64_t ahead = (f0 + j + 1) * g.hop - g.pad + g.n_fft - g.hop;
-          for (int64_t i = std::max<int64_t>(ahead, 0); i < std::min(ahead + g.hop, g.n_samples); i += L)
-            __builtin_prefetch(signal + i);
-          Fftw<T>::r2c(plan, frame.get(), spectrum.get());
-          const T* c = reinterpret_cast<const T*>(spectrum.get());
-          // Magnitudes are not sqrt(power), whose squares vanish for small |X| (math.h).
-          if (magnitude)
-            magnitudes(c, tile_row, n_bins);
-          else
-            for (int64_t k = 0; k < n_bins; ++k) tile_row[k] = c[2 * k] * c[2 * k] + c[2 * k + 1] * c[2 * k + 1];
-          // Every bin, not only DC: an FFT or a square can overflow in any of them. (NaN or Inf
-          // samples show everywhere, a zero window weight times Inf being NaN too.)
-          fits = fits && all_finite(tile_row, n_bins);
-        }
-        // Whole tiles, also past n_bins: the power block has tile_stride rows, the extra ones (stale
-        // columns of the tile) unread.
-        for (int64_t k0 = 0; k0 < n_bins; k0 += L) transpose_tile(tile.get() + k0, tile_stride, p + k0 * B + j0, B);
-      }
-      if (!fits) {
-        wide_block<T>(signal, g, f0, nf, win, plan, frame.get(), spectrum.get(), magnitude, bands,
-                      bool(floor_db), amin, db_scale, out_rows, non_finite, overflow);
-        continue;
-      }
-      for (int64_t m = 0; m < n_out; ++m) {
-        T* acc = row.get();
-        if (bands) {
-          const T* w = bands->weights.data() + bands->offset[m];
-          const T* band = p + bands->start[m] * B;
-          const int64_t len = bands->length[m];
-          switch (B / L) {  // frames_per_block gives 16, 32 or 64 frames: 1 to 8 vectors
-            case 1: weighted_row_sum<T, 1>(w, band, len, acc); break;
-            case 2: weighted_row_sum<T, 2>(w, band, len, acc); break;
-            case 4: weighted_row_sum<T, 4>(w, band, len, acc); break;
-            default: weighted_row_sum<T, 8>(w, band, len, acc); break;
-          }
-          fits = fits && all_finite(acc, B);  // a band's sum of finite values can overflow
-        } else {
-          acc = p + m * B;
-        }
-        // The log runs over the whole block (B is a multiple of the vector width, so no scalar
-        // remainder); only the nf real frames are copied out.
-        if (floor_db) to_db(acc, row.get(), B, amin, db_scale), acc = row.get();
-        T* out_row = out_rows + m * g.n_frames;
-        for (int64_t j = 0; j < nf; ++j) out_row[j] = acc[j];
-      }
-      if (!fits)  // a band sum overflowed: the rows written above are redone
-        wide_block<T>(signal, g, f0, nf, win, plan, frame.get(), spectrum.get(), magnitude, bands,
-                      bool(floor_db), amin, db_scale, out_rows, non_finite, overflow);
+      wide_block<T>(signal_base + s * g.n_samples, g, f0, std::min(B, g.n_frames - f0), win, plan, frame.get(),
+                    spectrum.get(), magnitude, bands, bool(floor_db), amin, db_scale,
+                    out_base + s * n_out * g.n_frames + f0, non_finite, overflow);
     }
   });
   TORCH_CHECK_VALUE(!non_finite, kNonFinite);
