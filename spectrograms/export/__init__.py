@@ -1,16 +1,36 @@
-"""Deploying the feature layers: ONNX, TorchScript and AOTInductor.
+"""Deploying the feature layers: ONNX, TorchScript, AOTInductor and C++.
 
 The layers of :mod:`spectrograms.nn` need nothing from the user to be deployed:
 
-- ONNX: ``torch.onnx.export(model, (waveform,), dynamo=True)``. The exporter decomposes the native
-  ``spectrograms::spectrogram`` op into :func:`portable_spectrogram` (registered by
-  :mod:`spectrograms.export.onnx`), the same transform in plain torch ops (framing by gather, the
-  windowed real DFT as one matrix product, the filterbank as a dense matrix, dB), which every ONNX
-  runtime runs. The graph needs onnxruntime alone.
+- ONNX: ``torch.onnx.export(model, (waveform,), dynamo=True)`` (with ``dynamic_shapes`` for dynamic
+  batch and time, as for any model). The exporter decomposes the native ``spectrograms::spectrogram``
+  op into :func:`portable_spectrogram` (registered by :mod:`spectrograms.export.onnx`), the same
+  transform in plain torch ops (framing by gather, the windowed real DFT as two matrix products, the
+  filterbank as a dense matrix, dB), which every ONNX runtime runs. The graph needs onnxruntime alone.
 - TorchScript (``torch.jit.script`` / ``torch.jit.trace``) and ``torch.export`` + AOTInductor keep the
   native ``spectrograms::*`` ops in the graph: a saved file needs the op library at load time
-  (``import spectrograms`` in Python, or ``libspectrograms`` loaded by a C++ program, see
+  (``import spectrograms`` in Python, or ``spectrograms/_C*.so`` loaded by a C++ program, see
   ``examples/cpp``).
+
+What does not export, and why (torch 2.14.1, onnxruntime 1.32):
+
+- ONNX, complex tensors: ``Spectrogram(power=None)`` (the complex STFT), ``InverseSpectrogram`` and
+  ``GriffinLim`` (complex spectra inside) use ``spectrograms::stft``/``istft``, which have no ONNX
+  translation; onnxruntime's CPU kernels take no complex tensors.
+- ONNX, ``InverseMelScale``: ``torch.linalg.lstsq`` has no ONNX operator (torch.export refuses it too).
+- ONNX, ``Loudness``: its K-weighting filter is an FFT convolution whose ONNX DFT node onnxruntime
+  fails to run.
+- ONNX, ``Resample``: the graph's output is one sample short for some lengths: its length
+  ``-(-new * n // orig)`` in :func:`spectrograms.functional.apply_resample_kernel` becomes a floor
+  division of a negative number, which ONNX's integer ``Div`` truncates instead.
+- ONNX and dynamic ``torch.export``, ``CQT``: the layer's eager frame-count check reads the length as a
+  Python int (``StftParams.n_frames``), which fixes the time axis to the example's.
+- ONNX, ``WhisperLogMelSpectrogram(normalize="batch")`` (and a 1-D input with ``"item"``): the batch-wide
+  maximum is ``amax()`` over all axes, which torch 2.14's ONNX translation of ``aten::amax`` rejects.
+- TorchScript, ``torch.jit.script`` of the toolbox layers (Resample, MelScale, InverseMelScale,
+  InverseSpectrogram, GriffinLim, LFCC, SpectralCentroid, SlidingWindowCmn, Loudness, Fade): their
+  bodies are :mod:`spectrograms.functional`, which TorchScript cannot compile; ``torch.jit.trace``
+  works for all of them (a trace records one input shape).
 """
 
 from . import onnx

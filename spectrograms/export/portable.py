@@ -64,11 +64,11 @@ def _dft_power_layout(frames: torch.Tensor, n_fft: int) -> tuple[torch.Tensor, t
     twiddle = _angles(n1, n2, n_fft)
     t_re, t_im = torch.cos(twiddle).to(dtype), (-torch.sin(twiddle)).to(dtype)
     re, im = re * t_re - im * t_im, re * t_im + im * t_re
-    # Stage 2: over n2, frequencies k2 <= N2 // 2 only: [re | im] @ [[C, S], [-S, C]] -> (..., N1, 2 K2).
+    # Stage 2: over n2, frequencies k2 <= N2 // 2 only: re @ [C | S] + im @ [-S | C] -> (..., N1, 2 K2)
+    # (two products and a sum rather than one product of a concatenation: no copy of the spectrum).
     angle2 = _angles(n2, k2, n2_size)
     c2, s2 = torch.cos(angle2), -torch.sin(angle2)
-    stage2 = torch.cat([torch.cat([c2, s2], dim=1), torch.cat([-s2, c2], dim=1)], dim=0).to(dtype)
-    spectrum = torch.cat([re, im], dim=-1) @ stage2
+    spectrum = re @ torch.cat([c2, s2], dim=1).to(dtype) + im @ torch.cat([-s2, c2], dim=1).to(dtype)
     real, imag = spectrum[..., :k2_size].flatten(-2), spectrum[..., k2_size:].flatten(-2)  # column k1 K2 + k2
     bins = (n1[:, None] + n1_size * k2[None, :]).flatten()
     return real, imag, bins
@@ -109,8 +109,7 @@ def portable_spectrogram(signal: torch.Tensor, window: torch.Tensor, n_fft: int,
         pad = n_fft // 2
         flat = F.pad(flat[:, None, :], (pad, pad), mode=pad_mode).squeeze(1)
     n_frames = 1 + (flat.shape[-1] - n_fft) // hop_length
-    starts = torch.arange(n_frames, device=flat.device) * hop_length
-    frames = flat[:, starts[:, None] + torch.arange(n_fft, device=flat.device)[None, :]]  # (B, frames, n_fft)
+    frames = flat.unfold(-1, n_fft, hop_length)  # (B, frames, n_fft)
     real, imag, bins = _dft_power_layout(frames * window, n_fft)
     if power is None or filterbank is None:
         # Columns in bin order (a gather), only the bins 0 .. n_fft // 2.
