@@ -33,6 +33,7 @@ import torch
 
 import spectrograms as sg
 from spectrograms.bench_compat import compat_rows, compat_table
+from spectrograms.export.bench_onnx import onnx_rows, onnx_table
 from spectrograms.bench_stream import stream_rows, stream_table
 
 
@@ -320,6 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="fewer repeats and at most 60 s signals (< 30 s)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON")
     parser.add_argument("--no-peers", action="store_true", help="skip torchaudio and librosa")
+    parser.add_argument("--no-onnx", action="store_true", help="skip the onnxruntime rows (they export graphs: ~20 s)")
     parser.add_argument("--workload", action="append", choices=[w.name for w in WORKLOADS],
                         help="run only these workloads (repeatable)")
     args = parser.parse_args(argv)
@@ -342,6 +344,10 @@ def main(argv: list[str] | None = None) -> int:
             compat, compat_notes = compat_rows(args.quick, not args.no_peers)
         bar.set_postfix_str("streams: 10 ms pushes")
         streaming, stream_notes = stream_rows(args.quick, not args.no_peers)
+        onnx, onnx_notes = [], []
+        if not args.no_onnx:
+            bar.set_postfix_str("ONNX graphs in onnxruntime")
+            onnx, onnx_notes = onnx_rows(args.quick)
         bar.set_postfix_str("python threads, peak memory")
         scaling = [python_threads_scaling(args.quick, seconds) for seconds in (1, 4)]
         memory = peak_memory(WORKLOADS[2], args.quick)
@@ -360,6 +366,12 @@ def main(argv: list[str] | None = None) -> int:
     print(stream_table(streaming))
     for note in stream_notes:
         print(f"  note: {note}")
+    if onnx or onnx_notes:
+        print("\nONNX route, one thread: onnxruntime running our exported mel dB graph and torchaudio's, and our eager "
+              "layer, timed in turns:")
+        print(onnx_table(onnx))
+        for note in onnx_notes:
+            print(f"  note: {note}")
     print("\ntwo Python threads calling plan.compute (intra-op threads 1), throughput over one thread:")
     for s in scaling:
         print(f"  {s['clip_seconds']} s clips ({s['seconds_per_call'] * 1e6:.0f} us per call): {s['speedup']:.2f}×; "
@@ -373,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.json, "w") as f:
             json.dump({"machine": machine,
                        "workloads": {r.workload: {"seconds": r.seconds, "ratios": r.ratios()} for r in rows},
-                       "compat": compat, "streaming": streaming, "python_threads": scaling, "peak_memory": memory,
+                       "compat": compat, "streaming": streaming, "onnx": onnx, "python_threads": scaling, "peak_memory": memory,
                        "definitions": [asdict(w) for w in selected]}, f, indent=2)
     return 0
 
