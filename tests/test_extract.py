@@ -239,3 +239,30 @@ def test_command_line(folder, tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["n_items"] == 6 and summary["n_shards"] == 2
     _assert_bitwise_equal_to_direct(tmp_path / "out")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA: the GPU batch path")
+@pytest.mark.parametrize("feature", [MEL, KaldiFbankConfig(num_mel_bins=40)], ids=["mel", "kaldi-fbank"])
+def test_cuda_batched_path_equals_the_item_path(folder, tmp_path, feature):
+    _run(folder, tmp_path / "cpu", feature=feature)
+    summary = _run(folder, tmp_path / "cuda", feature=feature, device="cuda", batch_seconds=0.8)
+    assert summary.n_items == 6
+    items, batched = PrecomputedFeatureDataset(tmp_path / "cpu"), PrecomputedFeatureDataset(tmp_path / "cuda")
+    assert [r["frames"] for r in items.rows] == [r["frames"] for r in batched.rows]
+    to_power = (lambda x: 10.0 ** (x / 10)) if feature is MEL else torch.exp  # dB, or Kaldi's natural log
+    for index in range(len(items)):
+        # cuFFT rounds differently from FFTW, by float32 rounding relative to each frame's energy
+        # (see _assert_bitwise_equal_to_direct): compared in power, to 1e-4 of the frame's largest band.
+        power, reference = to_power(batched[index][0].double()), to_power(items[index][0].double())
+        assert torch.all((power - reference).abs() <= 1e-4 * reference.amax(dim=0, keepdim=True))
+
+
+def test_a_fresh_worker_process_needs_only_the_extract_package(folder, tmp_path):
+    # What a spawned worker or a Dask worker imports: nothing but spectrograms.extract (no Lightning,
+    # no spectrograms.torch), with the feature config as the dict the task carries.
+    script = ("import sys; from spectrograms.extract import extract; extract(sys.argv[1], sys.argv[2], "
+              "feature={'kind': 'mel', 'n_bands': 40}, shard_size=3, dtype='float32', workers=1, progress=False); "
+              "assert 'lightning' not in sys.modules, 'extraction imported Lightning'")
+    subprocess.run([sys.executable, "-c", script, str(folder), str(tmp_path / "out")], check=True, timeout=300)
+    assert len(_rows(tmp_path / "out")) == 6
+    _assert_bitwise_equal_to_direct(tmp_path / "out", same_process=False)

@@ -114,6 +114,9 @@ def feature_to_dict(config: Any) -> dict:
 
 class _PlanExtractor:
     def __init__(self, config):
+        # Results gain .to_torch() from spectrograms.torch; a worker process may not have imported it yet.
+        from .. import torch as _results_to_torch  # noqa: F401
+
         self.plan = config.build_plan()
         self.stft = self.plan.params.stft
 
