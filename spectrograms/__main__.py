@@ -1,7 +1,8 @@
 """Command line: ``spectrograms <command> [...]`` or ``python -m spectrograms <command> [...]``.
 
 Commands: ``demo`` (train the audio classification recipe on synthetic sounds), ``bench`` (the
-benchmark), ``info`` (versions, threads, CPU). ``--help`` and ``--version`` exit 0.
+benchmark), ``features``, ``plot`` (features of files, as arrays or an
+image), ``extract``, ``info`` (versions, threads, CPU features used). ``--help`` and ``--version`` exit 0.
 """
 
 import sys
@@ -11,6 +12,7 @@ COMMANDS = {
     "bench": ("spectrograms.bench", "time mel dB spectrograms against the FFT floor and installed peers"),
     "extract": ("spectrograms.extract", "compute features for a corpus into resumable shards (processes or Dask)"),
     "features": ("spectrograms.cli_features", "features of an audio file, folder or manifest to .npy/.npz/.safetensors"),
+    "plot": ("spectrograms.cli_plot", "an audio file's features as an image (time in s, Hz, dB colour bar)"),
     "info": (None, "versions, the torch the extension was built against, threads and CPU features"),
 }
 

@@ -30,13 +30,20 @@ FORMATS = ("npy", "npz", "safetensors")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from .data.datamodule import FeatureConfig
-
-    defaults = FeatureConfig()
     parser = argparse.ArgumentParser(prog="spectrograms features", description=__doc__.split("\n\n")[0])
     parser.add_argument("input", help="an audio file, a folder of audio files, or a .csv/.jsonl manifest")
     parser.add_argument("-o", "--output", required=True, help="folder the features are written to")
     parser.add_argument("--format", choices=FORMATS, default="npy", help="file format (default npy)")
+    add_feature_options(parser)
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return parser
+
+
+def add_feature_options(parser: argparse.ArgumentParser) -> None:
+    """The FeatureConfig options (kind and parameters), shared with ``spectrograms plot``."""
+    from .data.datamodule import FeatureConfig
+
+    defaults = FeatureConfig()
     parser.add_argument("--kind", default=defaults.kind, help="linear, mel, erb, loghz, mfcc or chroma")
     parser.add_argument("--scale", default=defaults.scale, help="power, magnitude or db")
     parser.add_argument("--sample-rate", type=int, default=defaults.sample_rate)
@@ -48,8 +55,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--f-max", type=float, default=None)
     parser.add_argument("--floor-db", type=float, default=defaults.floor_db)
     parser.add_argument("--n-mfcc", type=int, default=defaults.n_mfcc)
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
-    return parser
 
 
 def _items(source: Path) -> tuple[list[dict[str, Any]], Path]:
