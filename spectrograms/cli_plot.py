@@ -70,7 +70,7 @@ def plot_features(result: Any, kind: str, scale: str, size: tuple[int, int] = (1
     try:
         from matplotlib.figure import Figure
     except ImportError as error:
-        raise ImportError("spectrograms plot needs matplotlib: pip install matplotlib") from error
+        raise ImportError("spectrograms plot needs matplotlib: pip install 'spectrograms[plot]' (or matplotlib)") from error
 
     values = np.asarray(result.data, dtype=np.float64)
     times = np.asarray(result.times, dtype=np.float64)

@@ -39,6 +39,27 @@ def _seconds_since_start() -> float:
         return time.perf_counter() - _IMPORTED
 
 
+# What the recipe and its plot import, as the [lightning] extra installs them (module: distribution).
+_LIGHTNING_EXTRA = {"lightning": "lightning", "torchmetrics": "torchmetrics", "jsonargparse": "jsonargparse",
+                    "matplotlib": "matplotlib"}
+
+
+def missing_extra() -> str | None:
+    """The one-line message naming the [lightning] extra when any of its modules cannot be imported."""
+    import importlib
+
+    missing = []
+    for module, distribution in _LIGHTNING_EXTRA.items():
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(distribution)
+    if not missing:
+        return None
+    return (f"spectrograms demo: error: the demo needs the [lightning] extra (missing: {', '.join(missing)}); "
+            "install it with: pip install 'spectrograms[lightning]'")
+
+
 def _recipe():
     from .recipes import audio_classification
 
@@ -64,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
             (default: ``sys.argv[1:]``).
     """
     argv = sys.argv[1:] if argv is None else list(argv)
+    message = missing_extra()
+    if message:
+        print(message, file=sys.stderr)
+        return 2
     recipe = _recipe()
     cli = recipe.cli_main(["fit", "--config", str(CONFIG), *argv])
     trainer, model, data = cli.trainer, cli.model, cli.datamodule

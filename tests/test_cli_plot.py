@@ -79,5 +79,5 @@ def test_errors_are_one_line(tone, tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
     assert main(["plot", str(tone), "-o", str(tmp_path / "x.png")]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "spectrograms plot: error: spectrograms plot needs matplotlib: pip install matplotlib", err
+    assert err == "spectrograms plot: error: spectrograms plot needs matplotlib: pip install 'spectrograms[plot]' (or matplotlib)", err
     assert not (tmp_path / "x.png").exists()
