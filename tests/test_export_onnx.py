@@ -68,6 +68,7 @@ SLOW = {
     "masking_eval": (lambda: torch.nn.Sequential(snn.MelSpectrogram(**MEL), snn.FrequencyMasking(10),
                                                  snn.TimeMasking(20)), None),
     "WhisperLogMelSpectrogram_128": (lambda: snn.WhisperLogMelSpectrogram(128), 1.0 / 40.0),
+    "WhisperLogMelSpectrogram_batch": (lambda: snn.WhisperLogMelSpectrogram(80, normalize="batch"), 1.0 / 40.0),
     "MelScale": (lambda: torch.nn.Sequential(snn.Spectrogram(n_fft=400, hop_length=160),
                                              snn.MelScale(n_mels=40, n_stft=201)), None),
     "LFCC": (lambda: snn.LFCC(speckwargs=dict(n_fft=400, hop_length=160)), 1.0),

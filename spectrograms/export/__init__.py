@@ -25,8 +25,6 @@ What does not export, and why (torch 2.14.1, onnxruntime 1.32):
   division of a negative number, which ONNX's integer ``Div`` truncates instead.
 - ONNX and dynamic ``torch.export``, ``CQT``: the layer's eager frame-count check reads the length as a
   Python int (``StftParams.n_frames``), which fixes the time axis to the example's.
-- ONNX, ``WhisperLogMelSpectrogram(normalize="batch")`` (and a 1-D input with ``"item"``): the batch-wide
-  maximum is ``amax()`` over all axes, which torch 2.14's ONNX translation of ``aten::amax`` rejects.
 - TorchScript, ``torch.jit.script`` of the toolbox layers (Resample, MelScale, InverseMelScale,
   InverseSpectrogram, GriffinLim, LFCC, SpectralCentroid, SlidingWindowCmn, Loudness, Fade): their
   bodies are :mod:`spectrograms.functional`, which TorchScript cannot compile; ``torch.jit.trace``

@@ -40,15 +40,20 @@ class WhisperLogMelSpectrogram(nn.Module):
 
     def forward(self, audio: torch.Tensor) -> torch.Tensor:
         signal = audio.float() if audio.dtype == torch.float16 or audio.dtype == torch.bfloat16 else audio
-        if torch.jit.is_scripting():
+        if torch.jit.is_scripting():  # TorchScript takes no keyword-only arguments
             return self._scripted(signal).to(audio.dtype)
+        return self._eager(signal).to(audio.dtype)
+
+    @torch.jit.unused
+    def _eager(self, signal: torch.Tensor) -> torch.Tensor:
+        if torch.onnx.is_in_onnx_export():  # torch 2.14's ONNX translation of a full amax() fails
+            return self._scripted(signal)
         bank = (self.fb_crow, self.fb_col, self.fb_val.to(signal.dtype))
-        out = _whisper.log_mel_from_bank(signal, self.window.to(signal.dtype), bank, normalize=self.normalize)
-        return out.to(audio.dtype)
+        return _whisper.log_mel_from_bank(signal, self.window.to(signal.dtype), bank, normalize=self.normalize)
 
     def _scripted(self, signal: torch.Tensor) -> torch.Tensor:
-        """:func:`spectrograms.whisper.log_mel_from_bank` for TorchScript (which takes no keyword-only
-        arguments): the same op call and the same clamp at the maximum minus 8."""
+        """:func:`spectrograms.whisper.log_mel_from_bank` for TorchScript and ONNX export: the same op
+        call and the same clamp at the maximum minus 8."""
         db = torch.ops.spectrograms.spectrogram(signal, self.window.to(signal.dtype), _whisper.N_FFT,
                                                 _whisper.HOP_LENGTH, True, "reflect", 2.0, self.fb_crow,
                                                 self.fb_col, self.fb_val.to(signal.dtype), _whisper._FLOOR_DB)
@@ -56,7 +61,7 @@ class WhisperLogMelSpectrogram(nn.Module):
         if self.normalize == "item" and log_spec.dim() > 2:
             peak = log_spec.amax(dim=[-2, -1], keepdim=True)
         else:
-            peak = log_spec.amax()
+            peak = log_spec.reshape(-1).amax(dim=0)
         return (torch.maximum(log_spec, peak - 8.0) + 4.0) / 4.0
 
     def extra_repr(self) -> str:
