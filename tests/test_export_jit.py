@@ -5,9 +5,9 @@ equal to float32 rounding (``torch.testing.assert_close``'s float32 defaults).
 
 ``torch.jit.script`` covers the feature layers, the augmentations and the Whisper front-end; the
 toolbox layers (Resample, MelScale, InverseMelScale, InverseSpectrogram, GriffinLim, LFCC,
-SpectralCentroid, SlidingWindowCmn, Loudness, Fade) are traced only: their bodies are the functions
-of ``spectrograms.functional``, which TorchScript cannot compile (keyword-only arguments, f-string
-conversions, nested functions).
+SpectralCentroid, SlidingWindowCmn, Loudness, Fade) and PCEN are traced only: their bodies are the
+functions of ``spectrograms.functional`` (PCEN's, of ``spectrograms.pcen``), which TorchScript cannot
+compile (keyword-only arguments, keyword expansion, f-string conversions, nested functions).
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ TRACE_ONLY = {
     "SlidingWindowCmn": (lambda: snn.SlidingWindowCmn(cmn_window=100, min_cmn_window=10), "mel"),
     "Loudness": (lambda: snn.Loudness(16000), "stereo"),
     "Fade": (lambda: snn.Fade(1000, 2000, "half_sine"), "wave"),
+    "PCEN": (lambda: snn.PCEN(80), "mel"),
 }
 
 

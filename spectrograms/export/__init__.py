@@ -25,7 +25,10 @@ What does not export, and why (torch 2.14.1, onnxruntime 1.32):
   division of a negative number, which ONNX's integer ``Div`` truncates instead.
 - ONNX and dynamic ``torch.export``, ``CQT``: the layer's eager frame-count check reads the length as a
   Python int (``StftParams.n_frames``), which fixes the time axis to the example's.
-- TorchScript, ``torch.jit.script`` of the toolbox layers (Resample, MelScale, InverseMelScale,
+- ONNX, ``PCEN``: its smoother raises a tensor to a power that depends on the number of frames (a
+  symbolic exponent), which torch 2.14's ONNX translation of ``aten::pow`` rejects.
+- TorchScript, ``torch.jit.script`` of ``PCEN`` (its forward expands a dict into keyword arguments) and of
+  the toolbox layers (Resample, MelScale, InverseMelScale,
   InverseSpectrogram, GriffinLim, LFCC, SpectralCentroid, SlidingWindowCmn, Loudness, Fade): their
   bodies are :mod:`spectrograms.functional`, which TorchScript cannot compile; ``torch.jit.trace``
   works for all of them (a trace records one input shape).
