@@ -298,6 +298,11 @@ def _windowed(signal, lengths, *, blackman_coeff, dither, energy_floor, frame_le
 
 def _finish(features, counts, subtract_mean):
     """Zeroes the padding frames and, for ``subtract_mean``, removes each item's mean over its own frames."""
+    if not torch.compiler.is_compiling() and not bool(torch.isfinite(features).all()):
+        # Finite input whose frame energies overflow (float32 samples near 1e19 and above): refused
+        # rather than returned as inf/NaN features.
+        raise InvalidInputError(f"the waveform is too loud for {features.dtype}: its frame energies leave the "
+                                "range of the dtype; scale it down or pass it as float64")
     valid = (torch.arange(features.shape[1], device=features.device)[None, :] < counts[:, None])[..., None]
     features = features * valid
     if subtract_mean:
