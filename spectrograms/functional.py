@@ -119,7 +119,9 @@ def apply_resample_kernel(waveform: torch.Tensor, orig_freq: int, new_freq: int,
     padded = F.pad(flat, (width, width + orig_freq))
     out = F.conv1d(padded[:, None], kernel.to(flat.dtype), stride=orig_freq)
     out = out.transpose(1, 2).reshape(flat.shape[0], -1)
-    target = -(-new_freq * length // orig_freq)  # ceil without float rounding
+    # ceil without float rounding, written with non-negative operands: an exported graph's integer
+    # division of a negative number rounds toward zero, not down
+    target = (new_freq * length + orig_freq - 1) // orig_freq
     return out[..., :target].reshape(*shape[:-1], -1)
 
 

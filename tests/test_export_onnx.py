@@ -77,6 +77,9 @@ SLOW = {
                                                      snn.SlidingWindowCmn(cmn_window=100, min_cmn_window=10)), 1.0),
     "Fade": (lambda: snn.Fade(1000, 2000, "half_sine"), None),
     "Vol": (lambda: snn.Vol(3.0, "db"), None),
+    "CQT_db": (lambda: snn.CQT(sample_rate=16000, n_fft=2048, hop_length=256, n_octaves=6, f_min=40.0, scale="db"),
+               1.0),
+    "Resample": (lambda: snn.Resample(16000, 22050), None),
 }
 
 

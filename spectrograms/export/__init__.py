@@ -20,11 +20,6 @@ What does not export, and why (torch 2.14.1, onnxruntime 1.32):
 - ONNX, ``InverseMelScale``: ``torch.linalg.lstsq`` has no ONNX operator (torch.export refuses it too).
 - ONNX, ``Loudness``: its K-weighting filter is an FFT convolution whose ONNX DFT node onnxruntime
   fails to run.
-- ONNX, ``Resample``: the graph's output is one sample short for some lengths: its length
-  ``-(-new * n // orig)`` in :func:`spectrograms.functional.apply_resample_kernel` becomes a floor
-  division of a negative number, which ONNX's integer ``Div`` truncates instead.
-- ONNX and dynamic ``torch.export``, ``CQT``: the layer's eager frame-count check reads the length as a
-  Python int (``StftParams.n_frames``), which fixes the time axis to the example's.
 - ONNX, ``PCEN``: its smoother raises a tensor to a power that depends on the number of frames (a
   symbolic exponent), which torch 2.14's ONNX translation of ``aten::pow`` rejects.
 - TorchScript, ``torch.jit.script`` of ``PCEN`` (its forward expands a dict into keyword arguments) and of

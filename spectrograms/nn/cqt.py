@@ -77,9 +77,11 @@ class CQT(nn.Module):
     @torch.jit.unused
     def _features(self, waveform: torch.Tensor) -> torch.Tensor:
         signal = _compute_dtype(waveform)
-        self.params.stft.n_frames(signal.shape[-1])  # a named error for signals too short for one frame
+        # Eager only: a traced graph would fix the time axis at the example's length, and the finite
+        # check is a host sync.
         if not torch.compiler.is_compiling() and not torch.onnx.is_in_onnx_export():
-            if not bool(torch.isfinite(signal).all()):  # eager only: a host sync
+            self.params.stft.n_frames(signal.shape[-1])  # a named error for signals too short for one frame
+            if not bool(torch.isfinite(signal).all()):
                 raise InvalidInputError("the waveform must be finite; it has NaN or Inf values")
         kernels = self._kernels64 if signal.dtype == torch.float64 else self.kernels.to(signal.dtype)
         return cqt_tensor(signal, kernels, self.blocks, self.n_fft, self.hop_length, self.center, self.scale,
