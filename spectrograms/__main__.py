@@ -69,7 +69,7 @@ def info() -> int:
     return 0
 
 
-def main(argv=None) -> int:
+def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv or argv[0] in ("-h", "--help", "help"):
         print(_help())
@@ -90,7 +90,10 @@ def main(argv=None) -> int:
         return info()
     import importlib
 
-    return importlib.import_module(COMMANDS[argv[0]][0]).main(argv[1:]) or 0
+    module = COMMANDS[argv[0]][0]
+    assert module is not None  # only info has none, handled above
+    status: int = importlib.import_module(module).main(argv[1:]) or 0
+    return status
 
 
 if __name__ == "__main__":

@@ -61,7 +61,7 @@ def _in_db(values: np.ndarray, scale: str) -> np.ndarray:
     if scale == "db":
         return values
     factor = 10.0 if scale == "power" else 20.0
-    return factor * np.log10(np.maximum(values, np.finfo(np.float64).tiny))
+    return np.asarray(factor * np.log10(np.maximum(values, np.finfo(np.float64).tiny)), dtype=np.float64)
 
 
 def plot_features(result: Any, kind: str, scale: str, size: tuple[int, int] = (1000, 400), dpi: int = 100,

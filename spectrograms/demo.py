@@ -18,6 +18,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -60,13 +61,13 @@ def missing_extra() -> str | None:
             "install it with: pip install 'spectrograms[lightning]'")
 
 
-def _recipe():
+def _recipe() -> Any:
     from .recipes import audio_classification
 
     return audio_classification
 
 
-def _accuracy(model, loader) -> float:
+def _accuracy(model: Any, loader: Any) -> float:
     """Fraction of the loader's items that ``model`` classifies right (in eval mode, no gradients)."""
     model.eval()
     right = total = 0

@@ -16,11 +16,12 @@ def test_demo_names_the_missing_extra_in_one_line(absent, monkeypatch, capsys):
         monkeypatch.setitem(sys.modules, module, None)  # import of it raises ImportError
     assert main(["demo", "--trainer.max_epochs", "1"]) == 2
     captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert lines == [
-        f"spectrograms demo: error: the demo needs the [lightning] extra (missing: {', '.join(absent)}); "
-        "install it with: pip install 'spectrograms[lightning]'"
-    ], captured.err
+    (line,) = captured.err.strip().splitlines()
+    prefix = "spectrograms demo: error: the demo needs the [lightning] extra (missing: "
+    suffix = "); install it with: pip install 'spectrograms[lightning]'"
+    assert line.startswith(prefix) and line.endswith(suffix), line
+    # lightning itself fails to import without torchmetrics, so it may be named too.
+    assert set(absent) <= set(line[len(prefix):-len(suffix)].split(", ")), line
     assert captured.out == ""
 
 
