@@ -90,7 +90,9 @@ def _stft_keywords(arguments: dict) -> SpectrogramParams:
         elif normalized == "frame_length":
             coefficients = coefficients / math.sqrt(n_fft)
         window = WindowType.custom(coefficients.tolist())
-    return SpectrogramParams(StftParams(n_fft, hop_length, window, centre=center, pad_mode=pad_mode), sample_rate)
+    # torchaudio's spellings, so that a refusal names the keyword the caller used
+    return SpectrogramParams(StftParams(n_fft, window=window, pad_mode=pad_mode, hop_length=hop_length, center=center),
+                             sample_rate)
 
 
 def _keywords_given(init, arguments: dict, names) -> list[str]:

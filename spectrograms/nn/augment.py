@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .._validate import (
+    bounded_float,
     finite_float,
     one_of,
     positive_float,
@@ -21,8 +22,11 @@ class _AxisMasking(nn.Module):
 
     def __init__(self, name: str, mask_param: int, axis: int, iid_masks: bool, p: float, mask_value: float):
         super().__init__()
-        if isinstance(mask_param, bool) or not isinstance(mask_param, int) or mask_param < 0:
-            raise InvalidInputError(f"{name} must be a non-negative int, got {mask_param!r}")
+        if isinstance(mask_param, bool) or not isinstance(mask_param, int) or not 0 <= mask_param <= 2**31 - 1:
+            raise InvalidInputError(f"{name} must be an int in [0, 2**31 - 1], got {mask_param!r}")
+        # NaN/inf would fill the features with them; beyond float32's range it cannot fill float32 features
+        float32_max = float(torch.finfo(torch.float32).max)
+        mask_value = bounded_float("mask_value", mask_value, -float32_max, float32_max)
         p = finite_float("p", p)
         if not 0.0 <= p <= 1.0:
             raise InvalidInputError(f"p must be in [0, 1], got {p}")

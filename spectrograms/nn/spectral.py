@@ -174,6 +174,7 @@ class MelSpectrogram(_BandSpectrogram):
         seed_form = params is not None
         if params is None:
             params = _stft_keywords(arguments)
+            one_of("mel_scale", mel_scale, ("htk", "slaney"))  # MelParams would name it "scale"
             mel_params = MelParams(n_mels, f_min, f_max, norm=norm, scale=mel_scale)
         super().__init__(params, mel_params, db_params, power, MelParams, seed_form)
 
@@ -374,6 +375,9 @@ class MFCC(nn.Module):
                 raise InvalidInputError(f"only dct_type=2 is supported, got {dct_type}")
             if norm != "ortho":
                 raise InvalidInputError(f"only norm='ortho' is supported, got {norm!r}")
+            if melkwargs is not None and not isinstance(melkwargs, dict):
+                raise InvalidTypeError(f"melkwargs must be a dict of MelSpectrogram keywords or None, got "
+                                       f"{type(melkwargs).__name__}")
             self.mel_spectrogram = MelSpectrogram(sample_rate=sample_rate, **(melkwargs or {}))
             self.log_mels = log_mels
             self.amplitude_to_db = nn.Identity() if log_mels else AmplitudeToDB(stype="power", top_db=80.0)
