@@ -273,7 +273,7 @@ def test_gradients_reach_the_waveform():
 def test_training_layers_name_bad_arguments():
     with pytest.raises(sg.InvalidInputError, match=r"freq_mask_param must be an int in \[0, 2\*\*31 - 1\], got -1"):
         snn.FrequencyMasking(-1)
-    with pytest.raises(sg.InvalidInputError, match="time_mask_param must be a non-negative int"):
+    with pytest.raises(sg.InvalidInputError, match=r"time_mask_param must be an int in \[0, 2\*\*31 - 1\]"):
         snn.TimeMasking(2.5)
     with pytest.raises(sg.InvalidInputError, match=r"p must be in \[0, 1\], got 1.5"):
         snn.TimeMasking(10, p=1.5)
