@@ -163,3 +163,14 @@ def test_a_thousand_distinct_lengths_keep_memory_flat():
 def test_five_thousand_distinct_lengths_cost_at_most_64_mib():
     # Shorter clips (0.25 to 0.56 s at 16 kHz) keep this under half a minute.
     assert rss_growth_mib(5000, 4000, 1) <= 64
+
+
+def test_huge_prime_transforms_are_planned_without_hanging():
+    # FFTW_MEASURE timed candidate algorithms for 230 s on n_fft = 1048583 (prime); beyond 2^16 points the
+    # plans are estimated. A subprocess with a limit far above the estimate's ~1 s turns a hang into a failure.
+    script = ("import numpy as np, spectrograms as sg\n"
+              "n = 1048583\n"
+              "params = sg.SpectrogramParams(sg.StftParams(n, n // 2), 16000)\n"
+              "out = sg.compute_linear_power_spectrogram(np.ones(2 * n, dtype=np.float32), params)\n"
+              "assert out.shape == (n // 2 + 1, 5) and np.isfinite(out.data).all()\n")
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=120)
