@@ -74,9 +74,9 @@ class FeatureConfig:
     n_mfcc: int = 13
 
     def __post_init__(self):
-        if self.kind not in _DEFAULT_F_MIN:
+        if not isinstance(self.kind, str) or self.kind not in _DEFAULT_F_MIN:
             raise InvalidInputError(f"kind must be one of {sorted(_DEFAULT_F_MIN)}; got {self.kind!r}")
-        if self.scale not in ("power", "magnitude", "db"):
+        if not isinstance(self.scale, str) or self.scale not in ("power", "magnitude", "db"):
             raise InvalidInputError(f"scale must be 'power', 'magnitude' or 'db'; got {self.scale!r}")
         self.build_plan()  # validates every value now, not in the first DataLoader worker
 
@@ -92,7 +92,7 @@ class FeatureConfig:
     def spectrogram_params(self) -> SpectrogramParams:
         """The framing as :class:`~spectrograms.SpectrogramParams`."""
         stft = StftParams(self.n_fft, self.hop_size, window=self.window)
-        return SpectrogramParams(stft, float(self.sample_rate))
+        return SpectrogramParams(stft, self.sample_rate)  # which checks it by name (float() would not)
 
     def build_plan(self):
         """A plan whose ``compute(waveform)`` returns this feature for a ``(time,)`` signal.
