@@ -8,6 +8,7 @@ signals; the ``compute_*`` functions use the same plans through a small cache.
 from __future__ import annotations
 
 import functools
+from typing import Optional
 
 import numpy as np
 import torch
@@ -359,11 +360,11 @@ class ChromagramPlan:
         return f"ChromagramPlan(n_chroma={self.n_chroma}, norm={self.chroma_params.norm!r}, params={self.params})"
 
 
-def normalize_frames(values: torch.Tensor, norm: str | None) -> torch.Tensor:
+def normalize_frames(values: torch.Tensor, norm: Optional[str]) -> torch.Tensor:
     """Each column of ``(..., n_bins, n_frames)`` divided by its ``"max"``, ``"l1"`` or ``"l2"`` norm.
 
     Columns whose norm is below the dtype's smallest normal number (silence) are left as they are,
-    as ``librosa.util.normalize`` leaves them.
+    as ``librosa.util.normalize`` leaves them. TorchScript compiles it too (hence no ``torch.finfo``).
     """
     if norm is None:
         return values
@@ -372,8 +373,9 @@ def normalize_frames(values: torch.Tensor, norm: str | None) -> torch.Tensor:
     elif norm == "l1":
         norms = values.abs().sum(dim=-2, keepdim=True)
     else:
-        norms = torch.linalg.vector_norm(values, dim=-2, keepdim=True)
-    return values / torch.where(norms < torch.finfo(values.dtype).tiny, torch.ones_like(norms), norms)
+        norms = torch.linalg.vector_norm(values, dim=[-2], keepdim=True)
+    tiny = 2.2250738585072014e-308 if values.dtype == torch.float64 else 1.1754943508222875e-38  # float32's
+    return values / torch.where(norms < tiny, torch.ones_like(norms), norms)
 
 
 def as_mel_params(mel) -> MelParams:

@@ -267,7 +267,7 @@ class Chromagram(_SpectralTransform):
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         signal = _in_float32(waveform)
         if torch.jit.is_scripting():  # (TorchScript has no super())
-            chroma = _normalize_frames_scripted(self._features_scripted(signal), self.norm)
+            chroma = normalize_frames(self._features_scripted(signal), self.norm)
         else:
             chroma = normalize_frames(self._features(signal), self.norm)
         return chroma.to(waveform.dtype)
@@ -409,20 +409,6 @@ def _in_float32(waveform: torch.Tensor) -> torch.Tensor:
     if waveform.dtype == torch.float16 or waveform.dtype == torch.bfloat16:
         return waveform.float()
     return waveform
-
-
-def _normalize_frames_scripted(values: torch.Tensor, norm: Optional[str]) -> torch.Tensor:
-    """:func:`spectrograms.planner.normalize_frames` for TorchScript (which has no ``torch.finfo``)."""
-    if norm is None:
-        return values
-    if norm == "max":
-        norms = values.abs().amax(dim=-2, keepdim=True)
-    elif norm == "l1":
-        norms = values.abs().sum(dim=-2, keepdim=True)
-    else:
-        norms = torch.linalg.vector_norm(values, dim=[-2], keepdim=True)
-    tiny = 2.2250738585072014e-308 if values.dtype == torch.float64 else 1.1754943508222875e-38
-    return values / torch.where(norms < tiny, torch.ones_like(norms), norms)
 
 
 # --- Training-time layers ---------------------------------------------------------------------------
