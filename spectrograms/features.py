@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
+import warnings
 
 import torch
 
@@ -19,6 +20,7 @@ from .errors import InvalidInputError, InvalidTypeError
 from ._dtype import complex_of, resolve_dtype
 from .compute import one_db_params, signal_in, spectrogram_of
 from .fft import as_complex
+from .ops.istft import window_envelope
 from .params import (ChromaParams, ErbParams, LogHzParams, LogParams, MelParams, MfccParams, SpectrogramParams,
                      StftParams, WindowType)
 from .planner import cached_plan, window_tensor
@@ -185,7 +187,9 @@ def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size:
     non-zero in its middle satisfy.
 
     ``compute_istft(stft_matrix, n_fft, hop_size, window, center=True, dtype=None)`` is the seed
-    library's form of the same call.
+    library's form of the same call; as in the seed, samples that no frame carries (a window that is zero
+    at its ends, without centring or with ``hop_size == n_fft``) are 0 there, with a warning when they lie
+    inside the signal (the ``SpectrogramParams`` form refuses them). A tensor that requires grad keeps its graph.
 
     Args:
         stft: an :class:`StftResult`, or a complex NumPy array or torch tensor of shape
@@ -204,7 +208,8 @@ def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size:
         InvalidInputError: a bin count that does not match ``n_fft``, a bad ``length``, non-finite
             values, or a setting that cannot be inverted (the window-square sum is ~0 somewhere).
     """
-    if isinstance(params, int) and not isinstance(params, bool):  # the seed's (n_fft, hop_size, window, center)
+    seed_form = isinstance(params, int) and not isinstance(params, bool)
+    if seed_form:  # the seed's (n_fft, hop_size, window, center)
         if hop_size is None or window is None:
             raise InvalidTypeError("compute_istft(stft_matrix, n_fft, hop_size, window, center=True) needs "
                                    "hop_size and window")
@@ -220,6 +225,8 @@ def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size:
         raise InvalidInputError("params is required to invert an STFT given as an array (an StftResult carries its own)")
     check_type("params", params, SpectrogramParams)
     spectrum = as_complex(stft, name="stft", min_dims=2, max_dims=3)
+    if isinstance(stft, torch.Tensor) and stft.requires_grad:
+        spectrum = stft.to(spectrum.dtype)  # keep the graph: the inverse is linear, its gradient the adjoint
     length = optional_positive_int("length", length)
     stft_params = params.stft
     if spectrum.shape[-2] != stft_params.n_bins:
@@ -229,6 +236,38 @@ def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size:
         )
     real_dtype = resolve_dtype(dtype, spectrum)
     spectrum = spectrum.to(complex_of(real_dtype))
-    return call_native(ops.istft, spectrum, window_tensor(stft_params, real_dtype, spectrum.device),
-                       n_fft=stft_params.n_fft, hop_length=stft_params.hop_size, center=stft_params.centre,
-                       length=length)
+    window = window_tensor(stft_params, real_dtype, spectrum.device)
+    if seed_form:
+        envelope = window_envelope(window, spectrum.shape[-1], stft_params.hop_size)
+        uncovered = envelope <= _UNCOVERED * (window * window).max()
+        if bool(uncovered.any()):
+            return _istft_zero_where_uncovered(spectrum, window, envelope, uncovered, stft_params, length)
+    return call_native(ops.istft, spectrum, window, n_fft=stft_params.n_fft, hop_length=stft_params.hop_size,
+                       center=stft_params.centre, length=length)
+
+
+# A window-square sum below this fraction of the window's peak square carries no sample (as istft.cpp).
+_UNCOVERED = 1e-11
+
+
+def _istft_zero_where_uncovered(spectrum, window, envelope, uncovered, stft_params: StftParams, length):
+    """The seed library's inverse where some samples are carried by no frame (a window that is zero at its
+    ends with centre=False, or a hop longer than the window): those samples are 0, the others the
+    least-squares inverse. A gap inside the signal is warned about, since its samples are lost."""
+    n_fft, hop = stft_params.n_fft, stft_params.hop_size
+    covered = (~uncovered).nonzero()
+    gap = int(uncovered[int(covered[0]):int(covered[-1]) + 1].sum()) if covered.numel() else uncovered.numel()
+    if gap:
+        warnings.warn(f"{gap} samples inside the signal are carried by no frame (n_fft={n_fft}, hop_size={hop}, "
+                      f"window={stft_params.window}); they are returned as 0, as the seed library does",
+                      UserWarning, stacklevel=3)
+    frames = call_native(ops.irfft, spectrum.transpose(-1, -2).contiguous(), n_fft) * window
+    batch = frames.reshape(-1, *frames.shape[-2:]).transpose(-1, -2)
+    overlapped = torch.nn.functional.fold(batch, (1, envelope.shape[0]), (1, n_fft), stride=(1, hop))
+    overlapped = overlapped.reshape(*frames.shape[:-2], envelope.shape[0])
+    signal = torch.where(uncovered, torch.zeros((), dtype=overlapped.dtype),
+                         overlapped / torch.where(uncovered, 1.0, envelope))
+    start = n_fft // 2 if stft_params.centre else 0
+    kept = envelope.shape[0] - 2 * start if length is None else length
+    signal = signal[..., start:start + kept]
+    return torch.nn.functional.pad(signal, (0, kept - signal.shape[-1]))

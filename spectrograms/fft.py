@@ -1,5 +1,6 @@
-"""The FFT family on FFTW with NumPy's semantics: 1-D transforms along the last axis and 2-D
-transforms of real data in the real-input layout ``(rows, cols // 2 + 1)``.
+"""The FFT family on FFTW: 1-D transforms of real input along the last axis, with the seed library's
+names (``compute_fft`` the half spectrum, ``compute_rfft`` its magnitude, ``compute_irfft`` the inverse),
+and 2-D transforms of real data in the real-input layout ``(rows, cols // 2 + 1)``, as NumPy's.
 
 Input is any real NumPy array, torch tensor or nested list (complex input for the inverses);
 integers are transformed as numbers, as NumPy does (not scaled as PCM audio). float32 input computes
@@ -13,7 +14,7 @@ import torch
 
 from . import ops
 from ._extension import _C
-from ._dtype import resolve_dtype
+from ._dtype import complex_of, resolve_dtype
 from ._validate import call_native, check_type, optional_positive_int
 from .errors import InvalidInputError
 from .inputs import as_tensor
@@ -37,48 +38,55 @@ __all__ = [
 _MAX_DIMS = 8
 
 
-def compute_fft(samples, n_fft: int | None = None) -> torch.Tensor:
-    """The full complex spectrum of real input along its last axis, as ``numpy.fft.fft(samples, n_fft)``.
+def compute_fft(samples, n_fft: int | None = None, dtype: str | None = None) -> torch.Tensor:
+    """The non-negative-frequency half of the spectrum of real input along its last axis, as the seed
+    library's ``compute_fft`` (and ``numpy.fft.rfft(samples, n_fft)``).
 
     Args:
         samples: real, shape ``(..., n)``.
-        n_fft: transform length (default ``n``); the input is truncated or zero-padded to it.
+        n_fft: transform length (default ``n``); the input is zero-padded to it (the seed refuses a
+            longer input, here it is truncated as NumPy does).
+        dtype: ``"float32"`` or ``"float64"`` to compute in; None keeps float32 input in float32.
 
     Returns:
-        complex64 (float32 input) or complex128, shape ``(..., n_fft)``.
+        complex64 (float32) or complex128, shape ``(..., n_fft // 2 + 1)``.
     """
-    return _transform(lambda x, n: ops.rfft(x, n, onesided=False), samples, n_fft)
+    return _transform(ops.rfft, samples, n_fft, dtype)
 
 
-def compute_rfft(samples, n_fft: int | None = None) -> torch.Tensor:
-    """The non-negative-frequency half of the spectrum of real input, as ``numpy.fft.rfft(samples, n_fft)``.
+def compute_rfft(samples, n_fft: int | None = None, dtype: str | None = None) -> torch.Tensor:
+    """The magnitude ``|X[k]|`` of the non-negative-frequency half spectrum, as the seed library's
+    ``compute_rfft`` (``numpy.abs(numpy.fft.rfft(samples, n_fft))``).
 
     Args:
-        samples: real, shape ``(..., n)``.
-        n_fft: transform length (default ``n``); the input is truncated or zero-padded to it.
+        samples, n_fft, dtype: as :func:`compute_fft`.
 
     Returns:
-        complex64 (float32 input) or complex128, shape ``(..., n_fft // 2 + 1)``.
+        float32 or float64, shape ``(..., n_fft // 2 + 1)``.
     """
-    return _transform(ops.rfft, samples, n_fft)
+    return magnitude_of(compute_fft(samples, n_fft, dtype))
 
 
-def compute_irfft(spectrum, n: int | None = None) -> torch.Tensor:
-    """The real signal of a half spectrum, as ``numpy.fft.irfft(spectrum, n)`` (scaled by ``1 / n``).
+def compute_irfft(spectrum, n_fft: int | None = None, dtype: str | None = None) -> torch.Tensor:
+    """The real signal of a half spectrum, as the seed's ``compute_irfft`` and
+    ``numpy.fft.irfft(spectrum, n_fft)`` (scaled by ``1 / n_fft``).
 
     Args:
         spectrum: complex (or real), shape ``(..., m)``.
-        n: output length (default ``2 * (m - 1)``); the first ``n // 2 + 1`` bins are used, zero-padded
-            if there are fewer. The imaginary parts of DC and (even ``n``) Nyquist are ignored.
+        n_fft: output length (default ``2 * (m - 1)``); the first ``n_fft // 2 + 1`` bins are used,
+            zero-padded if there are fewer. The imaginary parts of DC and (even ``n_fft``) Nyquist are ignored.
+        dtype: ``"float32"`` or ``"float64"`` for the result; None follows the spectrum (complex64 gives float32).
 
     Returns:
-        float32 (complex64 input) or float64, shape ``(..., n)``.
+        float32 or float64, shape ``(..., n_fft)``.
     """
     values = as_complex(spectrum, name="spectrum", min_dims=1, max_dims=_MAX_DIMS)
-    if n is None and values.shape[-1] < 2:
-        raise InvalidInputError(f"n must be given for a spectrum of {values.shape[-1]} bin(s): the default "
+    if dtype is not None:
+        values = values.to(complex_of(resolve_dtype(dtype, values)))
+    if n_fft is None and values.shape[-1] < 2:
+        raise InvalidInputError(f"n_fft must be given for a spectrum of {values.shape[-1]} bin(s): the default "
                                 "2 * (m - 1) would be 0")
-    return call_native(ops.irfft, values, optional_positive_int("n", n))
+    return call_native(ops.irfft, values, optional_positive_int("n_fft", n_fft))
 
 
 def compute_power_spectrum(samples, n_fft: int | None = None, window: WindowType | None = None,
@@ -104,15 +112,14 @@ def compute_magnitude_spectrum(samples, n_fft: int | None = None, window: Window
 
 
 def _windowed_rfft(samples, n_fft, window, dtype) -> torch.Tensor:
-    if window is None and dtype is None:
-        return compute_rfft(samples, n_fft)
+    if window is None:
+        return compute_fft(samples, n_fft, dtype)
     values = as_real(samples, name="samples", min_dims=1)
     values = values.to(resolve_dtype(dtype, values))
     n_fft = values.shape[-1] if n_fft is None else optional_positive_int("n_fft", n_fft)
     values = torch.nn.functional.pad(values[..., :n_fft], (0, max(0, n_fft - values.shape[-1])))
-    if window is not None:
-        values = values * check_type("window", window, WindowType).coefficients(n_fft, values.dtype)
-    return compute_rfft(values, n_fft)
+    values = values * check_type("window", window, WindowType).coefficients(n_fft, values.dtype)
+    return compute_fft(values, n_fft)
 
 
 def clear_fft_plan_cache() -> None:
@@ -227,6 +234,7 @@ def _check_shape(tensor: torch.Tensor, name: str, min_dims: int, max_dims: int) 
     return tensor
 
 
-def _transform(op, samples, n_fft):
+def _transform(op, samples, n_fft, dtype=None):
     values = as_real(samples, name="samples", min_dims=1)
+    values = values.to(resolve_dtype(dtype, values))
     return call_native(op, values, optional_positive_int("n_fft", n_fft))

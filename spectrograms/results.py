@@ -223,6 +223,10 @@ class Spectrogram(_Axes):
         self.band_params = band_params
         self.db_params = db_params
 
+    def __len__(self) -> int:
+        """The number of frames, as the seed library's ``len(spectrogram)`` (indexing still picks rows)."""
+        return self.n_frames
+
     @property
     def mel_params(self):
         return self.band_params if self.frequency_scale == "mel" else None

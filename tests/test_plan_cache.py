@@ -29,16 +29,16 @@ def test_info_counts_forward_and_inverse_plans_and_clear_empties_it():
     sg.clear_fft_plan_cache()
     assert sg.fft_plan_cache_info() == (0, 0)
     x = np.random.default_rng(0).standard_normal(1001)
-    sg.compute_rfft(x)
-    sg.compute_rfft(x)  # the same plan again
+    sg.compute_fft(x)
+    sg.compute_fft(x)  # the same plan again
     assert sg.fft_plan_cache_info() == (1, 0)
-    sg.compute_irfft(sg.compute_rfft(x), 1001)
+    sg.compute_irfft(sg.compute_fft(x), 1001)
     assert sg.fft_plan_cache_info() == (1, 1)
     forward, inverse = sg.fft_plan_cache_info()
     assert isinstance(forward, int) and isinstance(inverse, int)
     sg.clear_fft_plan_cache()
     assert sg.fft_plan_cache_info() == (0, 0)
-    np.testing.assert_allclose(sg.compute_rfft(x).numpy(), np.fft.rfft(x), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(sg.compute_fft(x).numpy(), np.fft.rfft(x), rtol=1e-12, atol=1e-12)
 
 
 def test_bounded_by_count_least_recently_used_first():
@@ -46,11 +46,11 @@ def test_bounded_by_count_least_recently_used_first():
     _C.set_fft_plan_cache_limits(4, 1 << 30)
     x = np.random.default_rng(1).standard_normal(600)
     for n in range(500, 510):
-        sg.compute_rfft(x, n)
-        sg.compute_rfft(x, 500)  # kept recent, so never the one evicted
+        sg.compute_fft(x, n)
+        sg.compute_fft(x, 500)  # kept recent, so never the one evicted
     assert sg.fft_plan_cache_info() == (4, 0)
     _, _, bytes_before, *_ = _C.fft_plan_cache_info()
-    sg.compute_rfft(x, 500)  # a hit: nothing planned, nothing evicted
+    sg.compute_fft(x, 500)  # a hit: nothing planned, nothing evicted
     assert _C.fft_plan_cache_info()[2] == bytes_before
     _C.set_fft_plan_cache_limits(2, 1 << 30)  # shrinking evicts at once
     assert sg.fft_plan_cache_info() == (2, 0)
@@ -62,11 +62,11 @@ def test_bounded_by_bytes_and_a_plan_over_budget_is_not_kept():
     _C.set_fft_plan_cache_limits(256, budget)
     x = np.random.default_rng(2).standard_normal(70_000).astype(np.float32)
     for n in range(20_000, 20_040):
-        sg.compute_rfft(x, n)
+        sg.compute_fft(x, n)
         assert _C.fft_plan_cache_info()[2] <= budget
     assert 0 < sg.fft_plan_cache_info()[0] < 40
     sg.clear_fft_plan_cache()
-    spectrum = sg.compute_rfft(x)  # 70,000 points: over the whole budget, planned for the call only
+    spectrum = sg.compute_fft(x)  # 70,000 points: over the whole budget, planned for the call only
     assert sg.fft_plan_cache_info() == (0, 0)
     np.testing.assert_allclose(spectrum.numpy(), np.fft.rfft(x.astype(np.float64)), rtol=1e-3,
                                atol=1e-3 * np.sqrt(x.size))
@@ -85,7 +85,7 @@ def test_clearing_and_shrinking_from_another_thread_while_transforms_run():
         try:
             for round_ in range(6):
                 for i in range(offset, len(signals), 3):
-                    out = sg.compute_rfft(signals[i]).numpy()
+                    out = sg.compute_fft(signals[i]).numpy()
                     np.testing.assert_allclose(out, expected[i], rtol=1e-10, atol=1e-9)
         except Exception as error:  # noqa: BLE001 - reported below
             errors.append(error)
@@ -129,10 +129,10 @@ RSS_SCRIPT = textwrap.dedent(
 
     count, start, step = map(int, sys.argv[1:])
     clip = np.random.default_rng(0).standard_normal(start + step * count).astype(np.float32)
-    sg.compute_rfft(clip[:start - 1])  # FFTW's one-time tables
+    sg.compute_fft(clip[:start - 1])  # FFTW's one-time tables
     before = rss()
     for i in range(count):  # whole-clip spectra of clips of distinct lengths
-        sg.compute_rfft(clip[:start + step * i])
+        sg.compute_fft(clip[:start + step * i])
     print("GROWTH", (rss() - before) / 2**20, *sg.fft_plan_cache_info())
     """
 )
