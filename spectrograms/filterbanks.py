@@ -181,26 +181,32 @@ GAMMATONE_FLOOR = 1e-6
 
 
 def erb_filterbank(params: SpectrogramParams, erb: ErbParams) -> Filterbank:
-    """Gammatone-style filters with centres equally spaced on the ERB-rate scale.
+    """4th-order gammatone filters, one ERB wide, between ``f_min`` and ``f_max``.
 
-    Band ``m`` has centre ``f_m`` (``n_filters`` points from ``f_min`` to ``f_max`` inclusive, equally
-    spaced in :func:`hz_to_erb_rate`) and the power response of a 4th-order gammatone filter,
-    ``w(f) = (1 + ((f - f_m) / b_m) ** 2) ** -4`` with ``b_m = 1.019 * erb_bandwidth(f_m)``, evaluated
-    at the bin frequencies ``k * sample_rate / n_fft``. The peak weight is 1 (unit gain at the centre);
-    weights below ``GAMMATONE_FLOOR`` (-60 dB) are 0.
+    Band ``m`` has centre ``f_m`` (``n_filters`` points from ``f_min`` to ``f_max`` inclusive) and the
+    power response of a 4th-order gammatone filter, ``w(f) = (1 + ((f - f_m) / b_m) ** 2) ** -4`` with
+    ``b_m = 1.019 * erb_bandwidth(f_m)``, evaluated at the bin frequencies ``k * sample_rate / n_fft``;
+    the peak weight is 1 (unit gain at the centre). ``spacing="linear"`` (the seed library's) spaces the
+    centres equally in ERB bandwidth, that is in Hz, and keeps every weight; ``spacing="erb_rate"``
+    spaces them equally in :func:`hz_to_erb_rate` and sets weights below ``GAMMATONE_FLOOR`` (-60 dB) to
+    0, so each band stays sparse.
 
     Returns:
         A Filterbank of shape ``(n_filters, n_fft // 2 + 1)`` whose frequencies are the centres.
     """
     f_max = erb.resolved_f_max(params.sample_rate)
-    centres = erb_rate_to_hz(np.linspace(hz_to_erb_rate(erb.f_min), hz_to_erb_rate(f_max), erb.n_filters))
+    if erb.spacing == "linear":
+        centres = np.linspace(erb.f_min, f_max, erb.n_filters)
+    else:
+        centres = erb_rate_to_hz(np.linspace(hz_to_erb_rate(erb.f_min), hz_to_erb_rate(f_max), erb.n_filters))
     centres[0] = erb.f_min  # exactly, despite the round trip through ERB-rate
     if erb.n_filters > 1:
         centres[-1] = f_max
     widths = 1.019 * erb_bandwidth(centres)
     offsets = (params.bin_frequencies()[None, :] - centres[:, None]) / widths[:, None]
     weights = (1.0 + offsets**2) ** -4
-    weights[weights < GAMMATONE_FLOOR] = 0.0
+    if erb.spacing == "erb_rate":
+        weights[weights < GAMMATONE_FLOOR] = 0.0
     _warn_empty("ERB", weights, "use fewer filters, a larger n_fft or a higher f_min")
     return Filterbank("erb", weights, centres, erb)
 

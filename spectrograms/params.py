@@ -507,22 +507,30 @@ class MelParams(_FrequencyRange):
 
 @dataclass(frozen=True)
 class ErbParams(_FrequencyRange):
-    """A gammatone-style filterbank on the ERB-rate scale (see :func:`spectrograms.erb_filterbank`).
+    """A bank of 4th-order gammatone filters, one ERB wide each (see :func:`spectrograms.erb_filterbank`).
 
     Args:
         n_filters: number of bands (> 0).
         f_min: centre frequency in Hz of the lowest band (>= 0; default 50).
         f_max: centre frequency in Hz of the highest band (> f_min, at most the Nyquist frequency,
             checked when the sample rate is known); None means the Nyquist frequency.
+        spacing: where the centres lie between ``f_min`` and ``f_max``: ``"linear"`` (default, the seed
+            library's: equal steps of ERB bandwidth, which is linear in Hz, and every weight kept) or
+            ``"erb_rate"`` (Glasberg & Moore's ERB-number scale, the auditory standard: equal steps of
+            ``21.4 log10(1 + 0.00437 f)``, weights below -60 dB dropped).
     """
 
     n_filters: int
     f_min: float = 50.0
     f_max: float | None = None
+    spacing: str = "linear"
+
+    SPACINGS: ClassVar[tuple] = ("linear", "erb_rate")
 
     def __post_init__(self):
         object.__setattr__(self, "n_filters", bounded_int("n_filters", self.n_filters, MAX_BANDS))
         _check_f_range(self)
+        one_of("spacing", self.spacing, self.SPACINGS)
 
 
 @dataclass(frozen=True)

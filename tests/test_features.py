@@ -69,7 +69,7 @@ def reference_erb_weights(n_filters, f_min, f_max, n_fft, sample_rate):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_erb_matches_float64_reference(dtype):
     x = tone_mix(8000, dtype=dtype)
-    erb = sg.ErbParams(32, f_min=60.0, f_max=7000.0)
+    erb = sg.ErbParams(32, f_min=60.0, f_max=7000.0, spacing="erb_rate")
     weights = reference_erb_weights(32, 60.0, 7000.0, 512, SR)
     power = _power_stft(x, PARAMS)
     reference = weights @ power
@@ -81,14 +81,19 @@ def test_erb_matches_float64_reference(dtype):
     np.testing.assert_allclose(db, 10 * np.log10(np.maximum(reference, 1e-7)), rtol=0, atol=DB_ATOL[dtype])
 
 
-def test_erb_filters_peak_at_their_centres_on_the_erb_rate_scale():
-    bank = sg.erb_filterbank(sg.SpectrogramParams(sg.StftParams(4096, 1024), SR), sg.ErbParams(20, 100.0, 6000.0))
-    rates = 21.4 * np.log10(1 + 0.00437 * bank.frequencies)
-    np.testing.assert_allclose(np.diff(rates), np.diff(rates)[0], rtol=1e-12)
+@pytest.mark.parametrize("spacing", ["linear", "erb_rate"])
+def test_erb_filters_peak_at_their_centres(spacing):
+    bank = sg.erb_filterbank(sg.SpectrogramParams(sg.StftParams(4096, 1024), SR),
+                             sg.ErbParams(20, 100.0, 6000.0, spacing=spacing))
+    scale = bank.frequencies if spacing == "linear" else 21.4 * np.log10(1 + 0.00437 * bank.frequencies)
+    np.testing.assert_allclose(np.diff(scale), np.diff(scale)[0], rtol=1e-12)
     assert bank.frequencies[0] == 100.0 and bank.frequencies[-1] == 6000.0
     bins = np.arange(4096 // 2 + 1) * SR / 4096
     np.testing.assert_allclose(bins[bank.matrix.argmax(axis=1)], bank.frequencies, atol=SR / 4096 / 2)
     assert bank.matrix.max() <= 1.0 and bank.matrix.max() > 0.99
+    assert (bank.matrix > 0).all() == (spacing == "linear")  # the seed's bank keeps every weight
+    with pytest.raises(sg.InvalidInputError, match="spacing"):
+        sg.ErbParams(20, spacing="bark")
 
 
 @pytest.mark.parametrize("band", [sg.ErbParams(24), sg.LogHzParams(24, 40.0)])

@@ -143,3 +143,29 @@ def test_db_keywords_dtype_and_errors(voice):
         sg.compute_istft(sg.compute_stft(voice, params).data, 400)
     with pytest.raises(sg.InvalidTypeError, match="window"):
         sg.compute_power_spectrum(voice[:100], 128, "hann")
+
+
+_SEED_ERB_SCRIPT = """
+for n_fft, n_filters, f_min, f_max in ((512, 40, 50.0, 8000.0), (400, 64, 0.0, 8000.0), (1024, 24, 100.0, 4000.0)):
+    params = sg.SpectrogramParams(sg.StftParams(n_fft, 160, sg.WindowType.hanning, True), 16000.0)
+    erb = sg.ErbParams(n_filters, f_min, f_max)
+    key = f"{n_fft}_{n_filters}"
+    out[key + "_power"] = np.asarray(sg.compute_erb_power_spectrogram(x, params, erb).data)
+    out[key + "_magnitude"] = np.asarray(sg.compute_erb_magnitude_spectrogram(x, params, erb).data)
+    out[key + "_db"] = np.asarray(sg.compute_erb_db_spectrogram(x, params, erb, sg.LogParams(-80.0)).data)
+    out[key + "_frequencies"] = np.asarray(sg.compute_erb_power_spectrogram(x, params, erb).frequencies)
+"""
+
+
+@needs_seed
+def test_erb_bands_are_the_seeds(voice):
+    seed = run_seed(_SEED_ERB_SCRIPT, x=voice)
+    for n_fft, n_filters, f_min, f_max in ((512, 40, 50.0, 8000.0), (400, 64, 0.0, 8000.0), (1024, 24, 100.0, 4000.0)):
+        params = sg.SpectrogramParams(sg.StftParams(n_fft, 160, sg.WindowType.hanning, True), 16000.0)
+        erb = sg.ErbParams(n_filters, f_min, f_max)
+        key = f"{n_fft}_{n_filters}"
+        power = sg.compute_erb_power_spectrogram(voice, params, erb)
+        _close(power.data, seed[key + "_power"])
+        _close(power.frequencies, seed[key + "_frequencies"])
+        _close(sg.compute_erb_magnitude_spectrogram(voice, params, erb).data, seed[key + "_magnitude"])
+        _close(sg.compute_erb_db_spectrogram(voice, params, erb, sg.LogParams(-80.0)).data, seed[key + "_db"])
