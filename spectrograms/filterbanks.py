@@ -32,6 +32,9 @@ __all__ = [
     "PITCH_CLASSES",
     "chroma_labels",
     "dct_matrix",
+    "dct_basis",
+    "mel_weights",
+    "check_mel_norm",
     "lifter_weights",
 ]
 
@@ -125,31 +128,72 @@ def mel_filterbank(params: SpectrogramParams, mel: MelParams) -> Filterbank:
     bins = params.bin_frequencies()
     edges = mel_to_hz(np.linspace(hz_to_mel(mel.f_min, mel.scale), hz_to_mel(f_max, mel.scale), mel.n_mels + 2),
                       mel.scale)
-    widths = np.diff(edges)
-    if not (widths > 0).all():
+    if not (np.diff(edges) > 0).all():
         # A band so narrow that neighbouring edges coincide in float64 would divide by a zero width.
         raise InvalidInputError(
             f"f_min={mel.f_min} Hz to f_max={f_max} Hz is too narrow for n_mels={mel.n_mels} distinct filter "
             "edges; widen the band or use fewer mels"
         )
-    ramps = edges[:, None] - bins[None, :]
+    weights, centres = mel_weights(bins, mel.n_mels, mel.f_min, f_max, mel.scale, mel.norm)
+    return Filterbank("mel", weights, centres, mel)
+
+
+MEL_NUMERIC_NORMS = (1, 2, math.inf)
+
+
+def check_mel_norm(norm):
+    """``norm`` of a mel filterbank: None, a :class:`MelNorm` or its name, or librosa's numbers ``1``,
+    ``2``, ``np.inf`` (each filter scaled to unit l1, l2 or max norm, as ``librosa.util.normalize``).
+
+    Returns the norm as a :class:`MelNorm` or ``math.inf``.
+    """
+    if norm is None:
+        return MelNorm.none
+    if isinstance(norm, (int, float, np.integer, np.floating)) and not isinstance(norm, bool):
+        if norm in MEL_NUMERIC_NORMS:
+            return {1: MelNorm.l1, 2: MelNorm.l2}.get(norm, math.inf)
+        raise InvalidInputError(f"norm must be None, 'slaney' or one of librosa's numbers 1, 2, np.inf; got {norm!r}")
+    try:
+        return MelNorm(norm)
+    except (ValueError, TypeError):
+        raise InvalidInputError(
+            f"norm must be None, 'slaney' or one of librosa's numbers 1, 2, np.inf; got {norm!r}") from None
+
+
+def mel_weights(bin_frequencies: np.ndarray, n_mels: int, f_min: float, f_max: float, scale=MelScale.slaney,
+                norm=MelNorm.none) -> tuple[np.ndarray, np.ndarray]:
+    """The float64 weights ``(n_mels, n_bins)`` and centres ``(n_mels,)`` of triangular mel filters between
+    ``f_min`` and ``f_max``, unchecked against the sample rate: an ``f_max`` above the Nyquist frequency
+    leaves the top filters (partly) empty, and ``f_min >= f_max`` gives all-zero filters, which is what
+    torchaudio and librosa compute for those ranges (the callers warn).
+
+    ``norm``: as :func:`check_mel_norm` returns it (``MelNorm`` or ``math.inf``).
+    """
+    edges = mel_to_hz(np.linspace(hz_to_mel(f_min, scale), hz_to_mel(f_max, scale), n_mels + 2), scale)
+    centres = edges[1:-1].copy()
+    widths = np.diff(edges)
+    if not (widths > 0).all():
+        # Coinciding or descending edges: torchaudio's triangles are all zero there (0/0 is resolved to 0),
+        # librosa's too (its NaNs aside); both leave the caller a warning.
+        return np.zeros((n_mels, len(bin_frequencies))), centres
+    ramps = edges[:, None] - bin_frequencies[None, :]
     rising = -ramps[:-2] / widths[:-1, None]
     falling = ramps[2:] / widths[1:, None]
     weights = np.maximum(0.0, np.minimum(rising, falling))
-    if mel.norm is MelNorm.slaney:
+    if norm is MelNorm.slaney:
         weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
-    elif mel.norm in (MelNorm.l1, MelNorm.l2):
-        order = 1 if mel.norm is MelNorm.l1 else 2
+    elif norm in (MelNorm.l1, MelNorm.l2) or norm == math.inf:
+        order = {MelNorm.l1: 1, MelNorm.l2: 2}.get(norm, np.inf)
         norms = np.linalg.norm(weights, ord=order, axis=1, keepdims=True)
         weights = np.divide(weights, norms, out=np.zeros_like(weights), where=norms > 0)
     empty = np.flatnonzero(weights.max(axis=1) == 0)
     if empty.size:
         warnings.warn(
-            f"{empty.size} of {mel.n_mels} mel filters are empty (no FFT bin falls inside them); "
+            f"{empty.size} of {n_mels} mel filters are empty (no FFT bin falls inside them); "
             "use fewer mels or a larger n_fft",
-            stacklevel=3,
+            stacklevel=4,
         )
-    return Filterbank("mel", weights, edges[1:-1].copy(), mel)
+    return weights, centres
 
 
 # ERB: Glasberg & Moore (1990), "Derivation of auditory filter shapes from notched-noise data".
@@ -340,6 +384,52 @@ def dct_matrix(n_mfcc: int, n_mels: int, dtype: torch.dtype = torch.float64) -> 
     m = torch.arange(n_mels, dtype=torch.float64)[None, :]
     basis = torch.cos(torch.pi * k * (m + 0.5) / n_mels) * math.sqrt(2.0 / n_mels)
     basis[0] /= math.sqrt(2.0)
+    return basis.to(dtype)
+
+
+def dct_basis(n_mfcc: int, n_mels: int, dct_type: int = 2, norm: str | None = "ortho",
+              dtype: torch.dtype = torch.float64) -> torch.Tensor:
+    """Rows ``0 .. n_mfcc - 1`` of the DCT of type 1, 2 or 3 as a matrix ``(n_mfcc, n_mels)``: ``D @ x``
+    equals ``scipy.fft.dct(x, type=dct_type, norm=norm, axis=0)[:n_mfcc]`` (librosa's ``mfcc``; type 2
+    is also ``torchaudio.functional.create_dct(n_mfcc, n_mels, norm).T``). Built in float64.
+
+    Raises:
+        InvalidInputError: ``dct_type`` not 1, 2 or 3; ``norm`` not None or ``"ortho"``; ``n_mfcc`` larger
+            than ``n_mels``; type 1 with fewer than 2 bands.
+    """
+    if dct_type not in (1, 2, 3) or isinstance(dct_type, bool):
+        raise InvalidInputError(f"dct_type must be 1, 2 or 3, got {dct_type!r}")
+    if norm not in (None, "ortho"):
+        raise InvalidInputError(f"norm must be None or 'ortho', got {norm!r}")
+    if dct_type == 2 and norm == "ortho":
+        return dct_matrix(n_mfcc, n_mels, dtype)
+    n_mfcc, n_mels = bounded_int("n_mfcc", n_mfcc, MAX_BANDS), bounded_int("n_mels", n_mels, MAX_BANDS)
+    if n_mfcc > n_mels:
+        raise InvalidInputError(f"n_mfcc={n_mfcc} must be at most the number of mel bands n_mels={n_mels}")
+    k = torch.arange(n_mfcc, dtype=torch.float64)[:, None]
+    m = torch.arange(n_mels, dtype=torch.float64)[None, :]
+    if dct_type == 2:  # unnormalised: 2 sum x_m cos(pi k (2m + 1) / 2N)
+        return (2.0 * torch.cos(torch.pi * k * (m + 0.5) / n_mels)).to(dtype)
+    if dct_type == 3:  # x_0 + 2 sum_{m >= 1} x_m cos(pi m (2k + 1) / 2N)
+        basis = 2.0 * torch.cos(torch.pi * m * (k + 0.5) / n_mels)
+        basis[:, 0] = 1.0
+        if norm == "ortho":  # the transpose of the orthonormal DCT-II
+            basis = basis * math.sqrt(1.0 / (2.0 * n_mels))
+            basis[:, 0] = math.sqrt(1.0 / n_mels)
+        return basis.to(dtype)
+    if n_mels < 2:
+        raise InvalidInputError(f"dct_type=1 needs at least 2 mel bands, got n_mels={n_mels}")
+    # type 1: x_0 + (-1)^k x_{N-1} + 2 sum_{m=1}^{N-2} x_m cos(pi k m / (N - 1))
+    basis = 2.0 * torch.cos(torch.pi * k * m / (n_mels - 1))
+    basis[:, 0] /= 2.0
+    basis[:, -1] /= 2.0
+    if norm == "ortho":  # scipy's orthonormal DCT-I: end samples weighted sqrt(2), end rows / sqrt(2)
+        basis[:, 0] *= math.sqrt(2.0)
+        basis[:, -1] *= math.sqrt(2.0)
+        basis *= math.sqrt(1.0 / (2.0 * (n_mels - 1)))
+        basis[0] /= math.sqrt(2.0)
+        if n_mfcc == n_mels:
+            basis[-1] /= math.sqrt(2.0)
     return basis.to(dtype)
 
 

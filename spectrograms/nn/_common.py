@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import math
 import numbers
+import warnings
 
 import torch
 import torch.nn.functional as F
@@ -16,6 +17,7 @@ from .._validate import (
     call_native,
     check_type,
     check_unread_samples_finite,
+    one_of,
     positive_int,
 )
 from ..errors import DimensionMismatchError, InvalidInputError, InvalidTypeError
@@ -79,10 +81,11 @@ def _stft_keywords(arguments: dict) -> SpectrogramParams:
     hop_length = win_length // 2 if hop_length is None else hop_length
     if normalized not in (False, True, "window", "frame_length"):
         raise InvalidInputError(f"normalized must be a bool, 'window' or 'frame_length', got {normalized!r}")
+    one_of("pad_mode", pad_mode, TORCH_PAD_MODES)
     if window_fn is torch.hann_window and not wkwargs and win_length == n_fft and not normalized:
         window = WindowType.hann
     else:
-        coefficients = window_fn(win_length, **(wkwargs or {})).to(torch.float64)
+        coefficients = _window_coefficients(window_fn, win_length, wkwargs)
         left = (n_fft - win_length) // 2
         coefficients = F.pad(coefficients, (left, n_fft - win_length - left))
         if normalized in (True, "window"):
@@ -90,9 +93,41 @@ def _stft_keywords(arguments: dict) -> SpectrogramParams:
         elif normalized == "frame_length":
             coefficients = coefficients / math.sqrt(n_fft)
         window = WindowType.custom(coefficients.tolist())
+    # replicate/circular centre padding is done by the layer before the op (see _SpectralTransform), whose
+    # frames are then uncentred; the parameters keep a mode the op knows.
+    native_pad = pad_mode if pad_mode in ("constant", "reflect") else "constant"
     # torchaudio's spellings, so that a refusal names the keyword the caller used
-    return SpectrogramParams(StftParams(n_fft, window=window, pad_mode=pad_mode, hop_length=hop_length, center=center),
-                             sample_rate)
+    return SpectrogramParams(StftParams(n_fft, window=window, pad_mode=native_pad, hop_length=hop_length,
+                                        center=center), sample_rate)
+
+
+# torch.stft's centre-padding modes (torchaudio passes its pad_mode to it).
+TORCH_PAD_MODES = ("reflect", "constant", "replicate", "circular")
+
+
+def _window_coefficients(window_fn, win_length: int, wkwargs) -> torch.Tensor:
+    """``window_fn(win_length, **wkwargs)`` computed in float64 where the function takes a dtype (all of
+    torch's window functions do), so float64 layers get float64 windows rather than widened float32."""
+    wkwargs = dict(wkwargs or {})
+    if "dtype" not in wkwargs:
+        try:
+            return window_fn(win_length, dtype=torch.float64, **wkwargs).to(torch.float64)
+        except TypeError:  # a user's window function without a dtype keyword
+            pass
+    return window_fn(win_length, **wkwargs).to(torch.float64)
+
+
+def _pre_padded(signal: torch.Tensor, pad: int, mode: str) -> torch.Tensor:
+    """``signal (..., time)`` padded by ``pad`` samples on both sides in torch's ``replicate`` or
+    ``circular`` mode, as ``torch.stft(center=True, pad_mode=mode)`` pads."""
+    if mode == "circular" and signal.shape[-1] < pad:
+        raise InvalidInputError(f"pad_mode='circular' needs at least n_fft // 2 = {pad} samples, got "
+                                f"{signal.shape[-1]}")
+    if mode == "replicate" and signal.shape[-1] == 0:
+        raise InvalidInputError("pad_mode='replicate' needs at least one sample, got an empty signal")
+    flat = signal.reshape(-1, 1, signal.shape[-1])
+    padded = F.pad(flat, (pad, pad), mode=mode)
+    return padded.reshape(signal.shape[:-1] + (padded.shape[-1],))
 
 
 def _keywords_given(init, arguments: dict, names) -> list[str]:
@@ -142,13 +177,18 @@ class _SpectralTransform(nn.Module):
     __jit_unused_properties__ = ["n_bins"]
 
     def __init__(self, params: SpectrogramParams, filterbank: Filterbank | None, power: float | None,
-                 floor_db: float | None, root_of_band_power: bool = False):
+                 floor_db: float | None, root_of_band_power: bool = False, pad_mode: str | None = None):
         super().__init__()
         check_type("params", params, SpectrogramParams)
         self.params = params
         stft = params.stft
         self.n_fft, self.hop_length = stft.n_fft, stft.hop_size
         self.center, self.pad_mode = stft.centre, stft.pad_mode
+        # torch's replicate/circular modes (the torchaudio keyword pad_mode): the layer pads, the op frames
+        # the padded signal uncentred.
+        self.pre_pad: str = pad_mode if stft.centre and pad_mode in ("replicate", "circular") else ""
+        if self.pre_pad:
+            self.pad_mode = pad_mode
         # The seed's band magnitude, sqrt(filterbank @ |X|^2): the op computes the band power, forward its root.
         self.root_of_band_power = bool(root_of_band_power and power == 1.0 and filterbank is not None
                                        and floor_db is None)
@@ -208,12 +248,17 @@ class _SpectralTransform(nn.Module):
             signal = waveform.float()
         window = self._window_for(signal.dtype)
         power = self.power
+        center, pad_mode = self.center, self.pad_mode
+        if self.pre_pad != "":
+            flat = signal.reshape(-1, 1, signal.shape[-1])
+            padded = F.pad(flat, (self.n_fft // 2, self.n_fft // 2), mode=self.pre_pad)
+            signal = padded.reshape(signal.shape[:-1] + (padded.shape[-1],))
+            center, pad_mode = False, "constant"
         if power is None:
-            return torch.ops.spectrograms.stft(signal, window, self.n_fft, self.hop_length, self.center,
-                                               self.pad_mode)
+            return torch.ops.spectrograms.stft(signal, window, self.n_fft, self.hop_length, center, pad_mode)
         else:
-            out = torch.ops.spectrograms.spectrogram(signal, window, self.n_fft, self.hop_length, self.center,
-                                                     self.pad_mode, power, self.fb_crow, self.fb_col,
+            out = torch.ops.spectrograms.spectrogram(signal, window, self.n_fft, self.hop_length, center,
+                                                     pad_mode, power, self.fb_crow, self.fb_col,
                                                      self._fb_val_for(signal.dtype), self.floor_db)
             if self.root_of_band_power:
                 out = out.sqrt()
@@ -224,18 +269,25 @@ class _SpectralTransform(nn.Module):
         signal = _compute_dtype(waveform)
         window = self._window_for(signal.dtype)
         fb_val = self._fb_val_for(signal.dtype)
+        center, pad_mode = self.center, self.pad_mode
+        if self.center and self.n_fft > signal.shape[-1] and not torch.compiler.is_compiling():
+            # librosa's warning for a centred frame longer than the whole signal (mostly padding)
+            warnings.warn(f"n_fft={self.n_fft} is too large for input signal of length={signal.shape[-1]}",
+                          UserWarning, stacklevel=5)  # the caller of the layer, past nn.Module's call
+        if self.pre_pad:
+            signal, center, pad_mode = _pre_padded(signal, self.n_fft // 2, self.pre_pad), False, "constant"
         # torch.onnx.export translates the op itself (spectrograms.export.onnx); here only the eager
         # check, which a traced graph cannot carry (a host sync on data).
         if not torch.onnx.is_in_onnx_export():
-            check_unread_samples_finite(signal, self.n_fft, self.hop_length, self.center)
+            check_unread_samples_finite(signal, self.n_fft, self.hop_length, center)
         if self.power is None:
             return call_native(ops.stft, signal, window, n_fft=self.n_fft, hop_length=self.hop_length,
-                               center=self.center, pad_mode=self.pad_mode)
+                               center=center, pad_mode=pad_mode)
         filterbank = None
         if self.fb_crow is not None:
             filterbank = (self.fb_crow, self.fb_col, fb_val)
         out = call_native(ops.spectrogram, signal, window, n_fft=self.n_fft, hop_length=self.hop_length,
-                          center=self.center, pad_mode=self.pad_mode, power=self.power, filterbank=filterbank,
+                          center=center, pad_mode=pad_mode, power=self.power, filterbank=filterbank,
                           floor_db=self.floor_db)
         if self.root_of_band_power:
             out = out.sqrt()

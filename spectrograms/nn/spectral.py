@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import math
 import numbers
+import warnings
 from typing import Optional
 
 import torch
@@ -14,7 +16,8 @@ from .._validate import (
     one_of,
 )
 from ..errors import InvalidInputError, InvalidTypeError
-from ..filterbanks import chroma_filterbank, dct_matrix
+from .._validate import MAX_BANDS, bounded_int, positive_float
+from ..filterbanks import Filterbank, check_mel_norm, chroma_filterbank, dct_basis, lifter_weights, mel_weights
 from ..params import (
     ChromaParams,
     ErbParams,
@@ -102,7 +105,8 @@ class Spectrogram(_SpectralTransform):
         normalized: False (default); True or ``"window"`` divides by the window's L2 norm,
             ``"frame_length"`` by ``sqrt(n_fft)``.
         center: centre frames on ``t * hop_length`` (default True).
-        pad_mode: ``"reflect"`` (default, as torchaudio) or ``"constant"``.
+        pad_mode: ``"reflect"`` (default, as torchaudio), ``"constant"``, ``"replicate"`` or
+            ``"circular"`` (``torch.stft``'s modes; the last two pad in the layer, before the native pass).
         sample_rate: gives the frequency axis its units (default 16000).
     """
 
@@ -114,23 +118,27 @@ class Spectrogram(_SpectralTransform):
                  sample_rate: float = 16000.0):
         arguments = locals()
         _objects_or_keywords(Spectrogram.__init__, arguments, _STFT_KEYWORDS, {"params": (params, SpectrogramParams)})
+        torch_pad = None
         if params is None:
-            params = _stft_keywords(arguments)
+            params, torch_pad = _stft_keywords(arguments), pad_mode
         power = _check_power(power, allow_complex=True)
         if power is None and db_params is not None:
             raise InvalidInputError("db_params needs power 1.0 or 2.0; the complex STFT (power=None) has no dB form")
-        super().__init__(params, None, power, _check_db(db_params))
+        super().__init__(params, None, power, _check_db(db_params), pad_mode=torch_pad)
 
 
 class _BandSpectrogram(_SpectralTransform):
     """A spectrogram through the filterbank of ``band_params`` (see :func:`spectrograms.planner.band_filterbank`)."""
 
-    def __init__(self, params, band_params, db_params, power, band_type, seed_form: bool):
+    def __init__(self, params, band_params, db_params, power, band_type, seed_form: bool,
+                 pad_mode: str | None = None, filterbank: Filterbank | None = None):
         # Built from the seed's objects, power=1 is the seed's band magnitude (the root of the band power);
         # from torchaudio's keywords it is torchaudio's filterbank @ |X|.
         power, floor_db = _check_power(power), _check_db(db_params)
-        super().__init__(params, band_filterbank(params, band_params, band_type), power, floor_db,
-                         root_of_band_power=seed_form)
+        if filterbank is None:
+            filterbank = band_filterbank(params, band_params, band_type)
+        super().__init__(params, filterbank, power, floor_db, root_of_band_power=seed_form,
+                         pad_mode=None if seed_form else pad_mode)
         self.band_params = band_params
 
 
@@ -151,10 +159,13 @@ class MelSpectrogram(_BandSpectrogram):
             layer with :class:`AmplitudeToDB`.)
         sample_rate, n_fft, win_length, hop_length, window_fn, wkwargs, normalized, center, pad_mode:
             as :class:`Spectrogram` (sample_rate default 16000).
-        f_min, f_max: frequency range in Hz (default 0 to Nyquist).
+        f_min, f_max: frequency range in Hz (default 0 to Nyquist). As in torchaudio and librosa, an
+            ``f_max`` above the Nyquist frequency or ``f_min >= f_max`` is accepted with a UserWarning
+            (the filters beyond Nyquist are empty; an empty range gives all-zero filters).
         n_mels: number of mel bands (default 128).
         power: 2.0 (power, default) or 1.0 (magnitude).
-        norm: None (default) or ``"slaney"`` (area-normalised filters).
+        norm: None (default), ``"slaney"`` (area-normalised filters), or librosa's numbers ``1``, ``2``,
+            ``np.inf`` (each filter scaled to unit l1, l2 or max norm).
         mel_scale: ``"htk"`` (default) or ``"slaney"``.
     """
 
@@ -172,11 +183,37 @@ class MelSpectrogram(_BandSpectrogram):
         if (params is None) != (mel_params is None):
             raise InvalidTypeError("the seed form needs both params and mel_params: MelSpectrogram(params, mel_params)")
         seed_form = params is not None
+        filterbank = None
         if params is None:
             params = _stft_keywords(arguments)
             one_of("mel_scale", mel_scale, ("htk", "slaney"))  # MelParams would name it "scale"
-            mel_params = MelParams(n_mels, f_min, f_max, norm=norm, scale=mel_scale)
-        super().__init__(params, mel_params, db_params, power, MelParams, seed_form)
+            mel_params, filterbank = _keyword_mel_filterbank(params, n_mels, f_min, f_max, norm, mel_scale)
+        super().__init__(params, mel_params, db_params, power, MelParams, seed_form, pad_mode, filterbank)
+
+
+def _keyword_mel_filterbank(params: SpectrogramParams, n_mels, f_min, f_max, norm, mel_scale):
+    """The MelParams (None where they cannot hold the range) and the filterbank of torchaudio's keywords.
+
+    torchaudio and librosa build filters for any range: above the Nyquist frequency the filters are
+    empty, and ``f_min >= f_max`` gives all-zero filters. Both are accepted here too, with a UserWarning,
+    rather than refused as :class:`MelParams` (the seed's object) refuses them.
+    """
+    n_mels = bounded_int("n_mels", n_mels, MAX_BANDS)
+    f_min = non_negative_float("f_min", f_min)
+    nyquist = params.sample_rate / 2
+    given_f_max = None if f_max is None else positive_float("f_max", f_max)
+    f_max = nyquist if given_f_max is None else given_f_max
+    mel_norm = check_mel_norm(norm)
+    if f_max > nyquist:
+        warnings.warn(f"f_max={f_max} Hz is above the Nyquist frequency {nyquist} Hz of sample_rate="
+                      f"{params.sample_rate}: the filters above it are empty", UserWarning, stacklevel=4)
+    if f_min >= f_max:
+        warnings.warn(f"f_min={f_min} Hz is not below f_max={f_max} Hz: all {n_mels} mel filters are zero",
+                      UserWarning, stacklevel=4)
+    weights, centres = mel_weights(params.bin_frequencies(), n_mels, f_min, f_max, mel_scale, mel_norm)
+    representable = f_min < f_max <= nyquist and mel_norm != math.inf
+    mel_params = MelParams(n_mels, f_min, given_f_max, norm=mel_norm, scale=mel_scale) if representable else None
+    return mel_params, Filterbank("mel", weights, centres, mel_params)
 
 
 class ErbSpectrogram(_BandSpectrogram):
@@ -202,7 +239,7 @@ class ErbSpectrogram(_BandSpectrogram):
         if params is None:
             params = _stft_keywords(arguments)
             erb_params = ErbParams(n_filters, f_min, f_max)
-        super().__init__(params, erb_params, db_params, power, ErbParams, seed_form)
+        super().__init__(params, erb_params, db_params, power, ErbParams, seed_form, pad_mode)
 
 
 class LogHzSpectrogram(_BandSpectrogram):
@@ -230,7 +267,7 @@ class LogHzSpectrogram(_BandSpectrogram):
         if params is None:
             params = _stft_keywords(arguments)
             loghz_params = LogHzParams(n_bins, f_min, f_max)
-        super().__init__(params, loghz_params, db_params, power, LogHzParams, seed_form)
+        super().__init__(params, loghz_params, db_params, power, LogHzParams, seed_form, pad_mode)
 
 
 class Chromagram(_SpectralTransform):
@@ -256,11 +293,12 @@ class Chromagram(_SpectralTransform):
                              {"params": (params, SpectrogramParams), "chroma_params": (chroma_params, ChromaParams)})
         if params is None and chroma_params is not None:
             raise InvalidTypeError("the seed form needs params: Chromagram(params, chroma_params)")
+        torch_pad = None
         if params is None:
-            params = _stft_keywords(arguments)
+            params, torch_pad = _stft_keywords(arguments), pad_mode
             chroma_params = ChromaParams(n_chroma, tuning, f_min, f_max, norm)
         chroma_params = ChromaParams() if chroma_params is None else chroma_params
-        super().__init__(params, chroma_filterbank(params, chroma_params), 2.0, None)
+        super().__init__(params, chroma_filterbank(params, chroma_params), 2.0, None, pad_mode=torch_pad)
         self.chroma_params = chroma_params
         self.norm: Optional[str] = chroma_params.norm  # typed for TorchScript: None or a string
 
@@ -345,8 +383,9 @@ class MFCC(nn.Module):
 
     torchaudio form ``MFCC(sample_rate=16000, n_mfcc=40, dct_type=2, norm="ortho", log_mels=False,
     melkwargs=None)``: as ``torchaudio.transforms.MFCC``: a :class:`MelSpectrogram` from ``melkwargs``,
-    then dB with ``top_db=80`` (or ``log(mel + 1e-6)`` with ``log_mels``), then the orthonormal DCT-II;
-    also positionally (``MFCC(16000, 13)``).
+    then dB with ``top_db=80`` (or ``log(mel + 1e-6)`` with ``log_mels``), then the DCT (``dct_type``
+    2, torchaudio's, or librosa's 1 and 3; ``norm`` ``"ortho"`` or None, as ``scipy.fft.dct``) and
+    librosa's ``lifter`` (default 0, none); also positionally (``MFCC(16000, 13)``).
 
     The DCT (times the lifter) is a buffer of shape ``(n_mfcc, n_mels)``.
     """
@@ -355,11 +394,11 @@ class MFCC(nn.Module):
     def __init__(self, params: SpectrogramParams | None = None, mel_params: MelParams | None = None,
                  mfcc_params: MfccParams | None = None, db_params: LogParams | None = None, *,
                  sample_rate: float = 16000.0, n_mfcc: int = 40, dct_type: int = 2, norm: str | None = "ortho",
-                 log_mels: bool = False, melkwargs: dict | None = None):
+                 log_mels: bool = False, melkwargs: dict | None = None, lifter: float = 0.0):
         super().__init__()
         arguments = locals()
         _objects_or_keywords(MFCC.__init__, arguments,
-                             ("sample_rate", "n_mfcc", "dct_type", "norm", "log_mels", "melkwargs"),
+                             ("sample_rate", "n_mfcc", "dct_type", "norm", "log_mels", "melkwargs", "lifter"),
                              {"params": (params, SpectrogramParams), "mel_params": (mel_params, MelParams),
                               "mfcc_params": (mfcc_params, MfccParams)})
         if any(p is not None for p in (params, mel_params, mfcc_params, db_params)):
@@ -369,20 +408,26 @@ class MFCC(nn.Module):
             self.mel_spectrogram = MelSpectrogram(params, mel_params, plan.db_params)
             self.amplitude_to_db = nn.Identity()
             self.log_mels = False
-            basis = plan.basis(torch.float32)
+            basis64 = plan.basis(torch.float64)
         else:
-            if dct_type != 2:
-                raise InvalidInputError(f"only dct_type=2 is supported, got {dct_type}")
-            if norm != "ortho":
-                raise InvalidInputError(f"only norm='ortho' is supported, got {norm!r}")
+            if isinstance(dct_type, bool) or dct_type not in (1, 2, 3):
+                raise InvalidInputError(f"dct_type must be 1, 2 or 3 (scipy's DCT types, as librosa; torchaudio's "
+                                        f"is 2), got {dct_type!r}")
+            if norm not in (None, "ortho"):
+                raise InvalidInputError(f"norm must be 'ortho' or None (unnormalised DCT), got {norm!r}")
             if melkwargs is not None and not isinstance(melkwargs, dict):
                 raise InvalidTypeError(f"melkwargs must be a dict of MelSpectrogram keywords or None, got "
                                        f"{type(melkwargs).__name__}")
             self.mel_spectrogram = MelSpectrogram(sample_rate=sample_rate, **(melkwargs or {}))
             self.log_mels = log_mels
             self.amplitude_to_db = nn.Identity() if log_mels else AmplitudeToDB(stype="power", top_db=80.0)
-            basis = dct_matrix(n_mfcc, self.mel_spectrogram.n_bins, torch.float32)
-        self.register_buffer("dct", basis.clone())
+            # librosa's lifter 1 + (L / 2) sin(pi (k + 1) / L) on the coefficients (0: none)
+            weights = lifter_weights(n_mfcc, lifter)
+            basis64 = dct_basis(n_mfcc, self.mel_spectrogram.n_bins, dct_type, norm) * weights[:, None]
+        self.register_buffer("dct", basis64.to(torch.float32))
+        # float64 twin (not state), as the spectrogram layers' windows: a .double() layer computes with the
+        # DCT built in float64, not float32 values widened.
+        self.register_buffer("_dct64", basis64.clone(), persistent=False)
 
     @property
     def n_mfcc(self) -> int:
@@ -395,7 +440,8 @@ class MFCC(nn.Module):
         signal = _in_float32(waveform)
         mel = self.mel_spectrogram(signal)
         mel = torch.log(mel + 1e-6) if self.log_mels else self.amplitude_to_db(mel)
-        mfcc = torch.matmul(self.dct.to(mel.dtype), mel)
+        dct = self._dct64 if mel.dtype == torch.float64 and self._dct64.dtype == torch.float64 else self.dct
+        mfcc = torch.matmul(dct.to(mel.dtype), mel)
         return mfcc.to(waveform.dtype)
 
 
