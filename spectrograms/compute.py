@@ -14,11 +14,16 @@ given no :class:`LogParams` returns the power values, as spectrograms 2.1.3 does
 
 from __future__ import annotations
 
+import math
+import numbers
 import warnings
 
+import numpy as np
+import torch
+
 from ._dtype import resolve_dtype
-from ._validate import check_type
-from .errors import InvalidTypeError
+from ._validate import check_type, finite_float
+from .errors import InvalidInputError, InvalidTypeError
 from .inputs import as_signal
 from .params import LogParams, MelParams, SpectrogramParams
 from .planner import cached_plan, stft_result
@@ -49,14 +54,73 @@ def one_db_params(db_params, db):
     return None if db_params is None else check_type("db_params", db_params, LogParams)
 
 
-def spectrogram_of(bands: str, scale: str, samples, params, band_args: tuple, db_params, dtype) -> Spectrogram:
-    """``compute_<bands>_<scale>_spectrogram`` as the seed library defines it (see the module)."""
+def spectrogram_of(bands: str, scale: str, samples, params, band_args: tuple, db_params, dtype, ref=1.0,
+                   top_db=None) -> Spectrogram:
+    """``compute_<bands>_<scale>_spectrogram`` as the seed library defines it (see the module), with
+    librosa's ``ref`` and ``top_db`` for dB (see :func:`compute_linear_db_spectrogram`)."""
+    options = scale == "db" and _db_options_given(ref, top_db)
     if scale == "db" and db_params is None:
-        warnings.warn(f"compute_{bands}_db_spectrogram without LogParams returns power values, as spectrograms "
-                      "2.1.3 does; pass LogParams() for dB with the -80 dB floor", UserWarning, stacklevel=3)
-        scale = "power"
+        if options:
+            db_params = LogParams(LIBROSA_FLOOR_DB)
+        else:
+            warnings.warn(f"compute_{bands}_db_spectrogram without LogParams returns power values, as "
+                          "spectrograms 2.1.3 does; pass LogParams() for dB with the -80 dB floor", UserWarning,
+                          stacklevel=3)
+            scale = "power"
+    if options:
+        return _db_with_options(bands, samples, params, band_args, db_params, dtype, ref, top_db)
     extra = (db_params,) if scale == "db" else ()
     return cached_plan(f"{bands}_{scale}", params, *band_args, *extra).compute(signal_in(samples, dtype))
+
+
+# librosa.power_to_db's amin = 1e-10, the floor when ref/top_db are given without LogParams.
+LIBROSA_FLOOR_DB = -100.0
+
+
+def _db_options_given(ref, top_db) -> bool:
+    """Checks librosa's ``ref`` and ``top_db``; True unless both are at their no-op defaults."""
+    if top_db is not None:
+        finite_float("top_db", top_db)
+        if top_db < 0:
+            raise InvalidInputError(f"top_db must be non-negative (dB below the maximum), got {top_db}")
+    if callable(ref):
+        return True
+    if isinstance(ref, bool) or not isinstance(ref, numbers.Real):
+        raise InvalidTypeError(f"ref must be a positive number or a callable (such as np.max) returning one, got "
+                               f"{type(ref).__name__} {ref!r}")
+    if not (math.isfinite(ref) and ref > 0):
+        raise InvalidInputError(f"ref must be a positive finite number (the power that is 0 dB), got {ref!r}")
+    return ref != 1.0 or top_db is not None
+
+
+def _db_with_options(bands, samples, params, band_args, db_params: LogParams, dtype, ref, top_db) -> Spectrogram:
+    """librosa.power_to_db: ``10 log10(max(P, amin)) - 10 log10(max(amin, ref))``, then values more than
+    ``top_db`` below the maximum raised to it; ``amin`` is the floor of ``db_params``."""
+    amin = 10.0 ** (db_params.floor_db / 10.0)
+    if callable(ref):
+        # librosa calls ref on the power array itself (for a batch: all items at once).
+        power = cached_plan(f"{bands}_power", params, *band_args).compute(signal_in(samples, dtype))
+        value = ref(power.tensor.detach().cpu().numpy())
+        if isinstance(value, np.ndarray) and value.size == 1:
+            value = value.item()
+        if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)) \
+                or not math.isfinite(value):
+            raise InvalidInputError(f"ref returned {value!r}; it must return a finite real number")
+        tensor = 10.0 * torch.log10(power.tensor.clamp(min=amin))
+        result = power
+    else:
+        value = ref
+        result = cached_plan(f"{bands}_db", params, *band_args, db_params).compute(signal_in(samples, dtype))
+        tensor = result.tensor
+    offset = 10.0 * math.log10(max(amin, float(value)))
+    if offset != 0.0:
+        tensor = tensor - offset
+    if top_db is not None and tensor.numel() > 0:
+        # per item, over its bins and frames (librosa's maximum of one spectrogram)
+        tensor = torch.maximum(tensor, tensor.amax(dim=(-2, -1), keepdim=True) - float(top_db))
+    return Spectrogram(tensor, result.frequencies, None, result.params, scale="db",
+                       frequency_scale=result.frequency_scale, band_params=result.band_params,
+                       db_params=LogParams(db_params.floor_db - offset), n_samples=result.n_samples)
 
 
 def compute_linear_power_spectrogram(samples, params: SpectrogramParams, db_params: LogParams | None = None,
@@ -74,9 +138,16 @@ def compute_linear_magnitude_spectrogram(samples, params: SpectrogramParams, db_
 
 
 def compute_linear_db_spectrogram(samples, params: SpectrogramParams, db_params: LogParams | None = None,
-                                  dtype: str | None = None, *, db: LogParams | None = None) -> Spectrogram:
-    """Power in dB, ``10 log10(max(|X|^2, 10^(floor_db/10)))``; without ``db_params`` the power (the seed's)."""
-    return spectrogram_of("linear", "db", samples, params, (), one_db_params(db_params, db), dtype)
+                                  dtype: str | None = None, *, db: LogParams | None = None, ref=1.0,
+                                  top_db: float | None = None) -> Spectrogram:
+    """Power in dB, ``10 log10(max(|X|^2, 10^(floor_db/10)))``; without ``db_params`` the power (the seed's).
+
+    ``ref`` and ``top_db`` are ``librosa.power_to_db``'s: ``ref`` (a positive number, or a callable such
+    as ``np.max`` called with the power array) is the power that is 0 dB, subtracted as
+    ``10 log10(max(amin, ref))``; ``top_db`` (>= 0) raises values more than that below each item's
+    maximum. Given without ``db_params``, the floor is librosa's ``amin = 1e-10`` (-100 dB).
+    """
+    return spectrogram_of("linear", "db", samples, params, (), one_db_params(db_params, db), dtype, ref, top_db)
 
 
 def compute_mel_power_spectrogram(samples, params: SpectrogramParams, mel_params: MelParams,
@@ -97,10 +168,12 @@ def compute_mel_magnitude_spectrogram(samples, params: SpectrogramParams, mel_pa
 
 def compute_mel_db_spectrogram(samples, params: SpectrogramParams, mel_params: MelParams,
                                db: LogParams | None = None, dtype: str | None = None, *,
-                               db_params: LogParams | None = None) -> Spectrogram:
+                               db_params: LogParams | None = None, ref=1.0, top_db: float | None = None
+                               ) -> Spectrogram:
     """Mel power in dB with the floor of ``db``, shape ``(n_mels, n_frames)``; without ``db`` the power
-    (the seed's)."""
-    return spectrogram_of("mel", "db", samples, params, (mel_params,), one_db_params(db_params, db), dtype)
+    (the seed's). ``ref`` and ``top_db``: librosa's, as in :func:`compute_linear_db_spectrogram`."""
+    return spectrogram_of("mel", "db", samples, params, (mel_params,), one_db_params(db_params, db), dtype, ref,
+                          top_db)
 
 
 def compute_stft(samples, params: SpectrogramParams, dtype: str | None = None) -> StftResult:
