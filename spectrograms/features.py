@@ -159,20 +159,48 @@ def _seed_mfcc_basis(n_mfcc: int, n_mels: int, lifter: float) -> torch.Tensor:
     return weights * torch.cos(math.pi * k * (i + 0.5) / n_mels)
 
 
-def compute_chromagram(samples, params: SpectrogramParams, chroma_params: ChromaParams | None = None) -> Chromagram:
+def compute_chromagram(samples, params: SpectrogramParams | StftParams | None = None, *args, dtype: str | None = None,
+                       **keywords) -> Chromagram:
     """Energy per pitch class, shape ``(n_chroma, n_frames)``, rows C, C#, ..., B.
 
-    The power spectrogram through :func:`spectrograms.chroma_filterbank`, each frame then normalised
-    by ``chroma_params.norm`` (default: its maximum, so the strongest pitch class is 1; silent frames
-    stay 0). With the defaults this is ``librosa.feature.chroma_stft(tuning=0.0)`` under the same STFT.
+    ``compute_chromagram(samples, params, chroma_params=None)``: the spectrogram through
+    :func:`spectrograms.chroma_filterbank`, each frame then normalised by ``chroma_params.norm``. With
+    ``ChromaParams()`` (the default) these are the seed library's numbers; ``ChromaParams.librosa()`` gives
+    ``librosa.feature.chroma_stft(tuning=0.0)`` under the same STFT.
+
+    ``compute_chromagram(samples, stft_params, sample_rate, chroma_params, dtype=None)`` is the seed's form
+    (a :class:`StftParams` second), by position or keyword.
 
     Args:
         samples: one signal ``(time,)`` or a batch ``(batch, time)``.
         params: framing, window and sample rate.
-        chroma_params: default ``ChromaParams()``; :meth:`ChromaParams.music_standard` limits the bins
-            to the piano's range.
+        chroma_params: default ``ChromaParams()``.
+        dtype: ``"float32"`` or ``"float64"`` to compute in; None keeps the input's.
     """
-    return cached_plan("chromagram", params, chroma_params).compute(samples)
+    stft_params = keywords.pop("stft_params", None)
+    if isinstance(params, StftParams) or (params is None and stft_params is not None):
+        names, stft_params = ("sample_rate", "chroma_params"), params if params is not None else stft_params
+        if len(args) > 3 or (len(args) == 3 and dtype is not None):
+            raise InvalidTypeError(f"the seed's compute_chromagram(samples, stft_params, sample_rate, chroma_params, "
+                                   f"dtype) got {2 + len(args)} positional arguments")
+        given = dict(zip((*names, "dtype"), args))
+        dtype = given.pop("dtype", dtype)
+    else:
+        names = ("chroma_params",)
+        if len(args) > 1:
+            raise InvalidTypeError("compute_chromagram takes (samples, params, chroma_params) or the seed's "
+                                   "(samples, stft_params, sample_rate, chroma_params, dtype)")
+        given = dict(zip(names, args))
+    for name in list(keywords):
+        if name not in names or name in given:
+            reason = "twice" if name in given else "unexpected"
+            raise InvalidTypeError(f"compute_chromagram got the argument {name!r} {reason}")
+        given[name] = keywords.pop(name)
+    if stft_params is not None:
+        if given.get("sample_rate") is None:
+            raise InvalidTypeError("the seed's compute_chromagram needs sample_rate")
+        params = SpectrogramParams(check_type("stft_params", stft_params, StftParams), given["sample_rate"])
+    return cached_plan("chromagram", params, given.get("chroma_params")).compute(signal_in(samples, dtype))
 
 
 def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size: int | None = None,

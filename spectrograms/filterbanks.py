@@ -327,28 +327,51 @@ def chroma_labels(n_chroma: int) -> tuple[str, ...]:
 
 
 def chroma_filterbank(params: SpectrogramParams, chroma: ChromaParams) -> Filterbank:
-    """Chroma filters: the construction of ``librosa.filters.chroma`` (Ellis' chromagram), restricted
-    to ``[f_min, f_max]``.
+    """Chroma filters of ``chroma.shape``, over the bins in ``[f_min, f_max]``.
 
-    Each FFT bin ``k > 0`` at ``f_k`` Hz sits at ``v_k = n_chroma * log2(f_k / (27.5 * 2 ** (tuning /
-    n_chroma)))`` chroma bins above A0 (the DC bin is placed 1.5 octaves below bin 1). Its weight for
-    chroma ``c`` is a Gaussian in the circular distance ``d`` between ``v_k`` and ``c`` (mod
-    ``n_chroma``), ``exp(-0.5 * (2 d / w_k) ** 2)`` with ``w_k`` the bin's width in chroma bins (at least
-    1); each bin's weights have unit L2 norm across chroma, times an octave weighting
-    ``exp(-0.5 * ((v_k / n_chroma - 5) / 2) ** 2)`` centred on octave 5 (about 880 Hz). Rows are
-    rotated to start at C, and bins outside ``[f_min, f_max]`` get weight 0.
+    ``"gaussian"`` (the seed library's): a bin at ``f`` Hz (``f > 0``) sits at pitch class
+    ``p = n_chroma * log2(f / tuning) + 9 n_chroma / 12`` (mod ``n_chroma``; 0 is C); its weight for chroma
+    ``c`` is ``exp(-d ** 2 / (2 s ** 2))`` with ``d`` the circular distance between ``p`` and ``c`` and
+    ``s = n_chroma / 12`` (one semitone); each chroma row is then scaled to sum 1.
+
+    ``"librosa"``: the construction of ``librosa.filters.chroma``. Each FFT bin ``k > 0`` sits at
+    ``v_k = n_chroma * log2(f_k / A0)`` chroma bins above A0 (27.5 Hz at ``tuning=440``; the DC bin is placed
+    1.5 octaves below bin 1). Its weight for chroma ``c`` is a Gaussian in the circular distance ``d``
+    between ``v_k`` and ``c``, ``exp(-0.5 * (2 d / w_k) ** 2)`` with ``w_k`` the bin's width in chroma bins
+    (at least 1); each bin's weights have unit L2 norm across chroma, times an octave weighting
+    ``exp(-0.5 * ((v_k / n_chroma - 5) / 2) ** 2)`` centred on octave 5 (about 880 Hz); rows start at C.
 
     Returns:
         A Filterbank ``"chroma"`` of shape ``(n_chroma, n_fft // 2 + 1)`` whose frequencies are the
-        pitch classes in octave 4 (C4 = 261.6 Hz at ``tuning=0``).
+        pitch classes in octave 4 (C4 = 261.6 Hz at ``tuning=440``).
     """
     n_chroma, n_fft, sample_rate = chroma.n_chroma, params.stft.n_fft, params.sample_rate
     if n_fft < 2:
         raise InvalidInputError(f"a chromagram needs n_fft >= 2 (at least one bin above DC), got n_fft={n_fft}")
-    f_max = chroma.resolved_f_max(sample_rate)
+    bins = params.bin_frequencies()
+    weights = (_seed_chroma_weights if chroma.shape == "gaussian" else _librosa_chroma_weights)(chroma, n_fft, sample_rate)
+    weights[:, (bins < chroma.f_min) | (bins > chroma.resolved_f_max(sample_rate))] = 0.0
+    if chroma.shape == "gaussian":
+        totals = weights.sum(axis=1, keepdims=True)
+        weights = np.divide(weights, totals, out=weights, where=totals > 0)
+    centres = chroma.tuning * 2.0 ** (np.arange(n_chroma) / n_chroma - 9 / 12)
+    return Filterbank("chroma", np.ascontiguousarray(weights), centres, chroma)
+
+
+def _seed_chroma_weights(chroma: ChromaParams, n_fft: int, sample_rate: float) -> np.ndarray:
+    n_chroma = chroma.n_chroma
+    frequencies = np.arange(1, n_fft // 2 + 1) * sample_rate / n_fft  # DC has no pitch
+    classes = np.remainder(n_chroma * np.log2(frequencies / chroma.tuning) + 0.75 * n_chroma, n_chroma)
+    distance = np.abs(classes[None, :] - np.arange(n_chroma)[:, None])
+    distance = np.minimum(distance, n_chroma - distance) / (n_chroma / 12)
+    return np.concatenate((np.zeros((n_chroma, 1)), np.exp(-0.5 * distance**2)), axis=1)
+
+
+def _librosa_chroma_weights(chroma: ChromaParams, n_fft: int, sample_rate: float) -> np.ndarray:
+    n_chroma = chroma.n_chroma
     # Over all n_fft bins, as librosa does, so the widths of the bins kept match its values.
     frequencies = np.arange(1, n_fft) * sample_rate / n_fft
-    a0 = 27.5 * 2.0 ** (chroma.tuning / n_chroma)
+    a0 = 27.5 * chroma.tuning / 440.0
     positions = n_chroma * np.log2(frequencies / a0)
     positions = np.concatenate(([positions[0] - 1.5 * n_chroma], positions))
     widths = np.concatenate((np.maximum(np.diff(positions), 1.0), [1.0]))
@@ -357,11 +380,7 @@ def chroma_filterbank(params: SpectrogramParams, chroma: ChromaParams) -> Filter
     weights = np.exp(-0.5 * (2 * distance / widths[None, :]) ** 2)
     weights /= np.linalg.norm(weights, axis=0, keepdims=True)
     weights *= np.exp(-0.5 * ((positions / n_chroma - 5.0) / 2.0) ** 2)[None, :]
-    weights = np.roll(weights, -3 * (n_chroma // 12), axis=0)[:, : n_fft // 2 + 1]
-    bins = params.bin_frequencies()
-    weights[:, (bins < chroma.f_min) | (bins > f_max)] = 0.0
-    centres = 440.0 * 2.0 ** (-9 / 12 + (np.arange(n_chroma) + chroma.tuning) / n_chroma)
-    return Filterbank("chroma", np.ascontiguousarray(weights), centres, chroma)
+    return np.roll(weights, -3 * (n_chroma // 12), axis=0)[:, : n_fft // 2 + 1]
 
 
 def dct_matrix(n_mfcc: int, n_mels: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:

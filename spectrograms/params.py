@@ -561,50 +561,73 @@ class LogHzParams(_FrequencyRange):
 
 
 @dataclass(frozen=True)
-class ChromaParams(_FrequencyRange):
-    """A chroma (pitch-class) filterbank and the normalisation of each chroma frame.
+class ChromaParams:
+    """A chroma (pitch-class) filterbank and the normalisation of each chroma frame; the defaults and the
+    positional order are the seed library's, ``ChromaParams(tuning=440.0, f_min=32.7, f_max=4186.0, norm="l2")``.
 
     Rows are in pitch-class order starting at C (C, C#, D, ..., B for ``n_chroma=12``).
 
     Args:
+        tuning: the reference pitch A4 in Hz (> 0; default 440).
+        f_min: FFT bins below this frequency in Hz are left out (>= 0; default 32.7, C1).
+        f_max: FFT bins above this frequency in Hz are left out (> f_min; default 4186, C8); None, or a
+            value above the Nyquist frequency, keeps every bin up to Nyquist.
+        norm: normalisation of each frame's chroma vector: ``"l2"`` (unit length, the seed's default),
+            ``"max"`` (largest value 1, librosa's), ``"l1"`` (sum 1) or None. Frames whose norm is below
+            the smallest normal float (silence) are left as they are.
         n_chroma: chroma bins per octave: 12 (semitones) or a multiple of 12 (default 12).
-        tuning: deviation of the reference A4 = 440 Hz in fractions of a chroma bin, in [-0.5, 0.5]
-            (default 0).
-        f_min: FFT bins below this frequency in Hz are left out (>= 0; default 0).
-        f_max: FFT bins above this frequency in Hz are left out; None means the Nyquist frequency.
-        norm: normalisation of each frame's chroma vector: ``"max"`` (largest value 1, librosa's
-            default), ``"l1"`` (sum 1), ``"l2"`` (unit length) or None. Frames whose norm is below the
-            smallest normal float (silence) are left as they are.
+        shape: the filters. ``"gaussian"`` (the seed's): each bin in range spreads over the pitch classes by
+            a Gaussian of one semitone in its circular distance from them, each chroma row sums to 1, and
+            the chromagram is taken of the magnitude spectrogram. ``"librosa"``: the filters of
+            ``librosa.filters.chroma`` (Ellis' chromagram), taken of the power spectrogram, as
+            ``librosa.feature.chroma_stft`` with ``tuning = n_chroma * log2(tuning / 440)`` chroma bins.
     """
 
+    tuning: float = 440.0
+    f_min: float = 32.7
+    f_max: float | None = 4186.0
+    norm: str | None = "l2"
     n_chroma: int = 12
-    tuning: float = 0.0
-    f_min: float = 0.0
-    f_max: float | None = None
-    norm: str | None = "max"
+    shape: str = "gaussian"
 
     NORMS: ClassVar[tuple] = ("max", "l1", "l2", None)
+    SHAPES: ClassVar[tuple] = ("gaussian", "librosa")
 
     def __post_init__(self):
         n_chroma = bounded_int("n_chroma", self.n_chroma, MAX_BANDS)
         if n_chroma % 12:
             raise InvalidInputError(f"n_chroma must be a positive multiple of 12, got {n_chroma}")
         object.__setattr__(self, "n_chroma", n_chroma)
-        tuning = finite_float("tuning", self.tuning)
-        if not -0.5 <= tuning <= 0.5:
-            raise InvalidInputError(f"tuning must be in [-0.5, 0.5] (fractions of a chroma bin), got {tuning}")
-        object.__setattr__(self, "tuning", tuning)
+        object.__setattr__(self, "tuning", positive_float("tuning", self.tuning))
         _check_f_range(self)
         one_of("norm", self.norm, self.NORMS)
+        one_of("shape", self.shape, self.SHAPES)
+
+    @property
+    def tuning_bins(self) -> float:
+        """The deviation of A4 from 440 Hz in chroma bins (librosa's ``tuning`` times ``n_chroma / 12``)."""
+        return self.n_chroma * math.log2(self.tuning / 440.0)
+
+    def resolved_f_max(self, sample_rate: float) -> float:
+        """``f_max`` capped at the Nyquist frequency (the bins above it do not exist)."""
+        return sample_rate / 2 if self.f_max is None else min(self.f_max, sample_rate / 2)
 
     @classmethod
     def music_standard(cls) -> ChromaParams:
-        """12 pitch classes over the piano's range C1 (32.7 Hz) to C8 (4186 Hz), max-normalised.
+        """The seed's standard for music: 12 pitch classes from C1 (32.7 Hz) to C8 (4186 Hz), A4 = 440 Hz,
+        l2-normalised (the defaults)."""
+        return cls()
 
-        The range keeps out the DC and rumble bins below the lowest note and the noise above the
-        highest one, which carry no pitch; it needs a sample rate of at least 8372 Hz.
-        """
-        return cls(n_chroma=12, tuning=0.0, f_min=32.703195662574764, f_max=4186.009044809578, norm="max")
+    @classmethod
+    def librosa(cls, n_chroma: int = 12, tuning: float = 0.0, norm: str | None = "max", f_min: float = 0.0,
+                f_max: float | None = None) -> ChromaParams:
+        """``librosa.feature.chroma_stft``'s filters and normalisation (over every bin by default), with
+        ``tuning`` as librosa gives it: fractions of a chroma bin, in [-0.5, 0.5]."""
+        tuning = finite_float("tuning", tuning)
+        if not -0.5 <= tuning <= 0.5:
+            raise InvalidInputError(f"tuning must be in [-0.5, 0.5] (fractions of a chroma bin), got {tuning}")
+        n_chroma = bounded_int("n_chroma", n_chroma, MAX_BANDS)
+        return cls(440.0 * 2.0 ** (tuning / n_chroma), f_min, f_max, norm, n_chroma, "librosa")
 
 
 @dataclass(frozen=True)

@@ -314,11 +314,12 @@ class MfccPlan:
 
 
 class ChromagramPlan:
-    """A reusable chromagram computation: the fused power pass through the chroma filterbank, then
-    each frame normalised as ``chroma_params.norm`` says.
+    """A reusable chromagram computation: the fused pass through the chroma filterbank (of the magnitude
+    spectrogram for the seed's Gaussian filters, of the power spectrogram for librosa's), then each frame
+    normalised as ``chroma_params.norm`` says.
 
-    With ``ChromaParams(tuning=0.0)`` (f_min 0, f_max None, norm "max") this is
-    ``librosa.feature.chroma_stft(..., tuning=0.0)`` under the same STFT (Hann, centre, constant padding).
+    With ``ChromaParams()`` this is the seed library's ``compute_chromagram``; with ``ChromaParams.librosa()``
+    it is ``librosa.feature.chroma_stft(..., tuning=0.0)`` under the same STFT (Hann, centre, constant padding).
 
     Args:
         params: framing, window and sample rate.
@@ -329,7 +330,10 @@ class ChromagramPlan:
         check_type("params", params, SpectrogramParams)
         chroma_params = check_type("chroma_params", ChromaParams() if chroma_params is None else chroma_params,
                                    ChromaParams)
-        self.power_plan = SpectrogramPlan(params, scale="power", filterbank=chroma_filterbank(params, chroma_params))
+        # The seed's chroma is of the magnitude spectrogram, librosa's of the power spectrogram.
+        scale = "magnitude" if chroma_params.shape == "gaussian" else "power"
+        self.spectrum_plan = SpectrogramPlan(params, scale=scale, filterbank=chroma_filterbank(params, chroma_params),
+                                             root_of_band_power=False)
         self.params, self.chroma_params = params, chroma_params
 
     @property
@@ -338,14 +342,14 @@ class ChromagramPlan:
 
     def apply(self, signal: torch.Tensor) -> torch.Tensor:
         """The chromagram of a float tensor ``(..., time)`` as a tensor ``(..., n_chroma, n_frames)``."""
-        return normalize_frames(self.power_plan.apply(signal), self.chroma_params.norm)
+        return normalize_frames(self.spectrum_plan.apply(signal), self.chroma_params.norm)
 
     def compute(self, samples) -> Chromagram:
         """The chromagram of one signal ``(time,)`` or a batch ``(batch, time)`` as a :class:`Chromagram`
         of shape ``(n_chroma, n_frames)`` or ``(batch, n_chroma, n_frames)``."""
         signal = as_signal(samples)
         tensor = self.apply(signal)
-        return Chromagram(tensor, self.power_plan.frequencies, self.params.frame_times(tensor.shape[-1]),
+        return Chromagram(tensor, self.spectrum_plan.frequencies, self.params.frame_times(tensor.shape[-1]),
                           self.params, self.chroma_params, n_samples=signal.shape[-1])
 
     def __call__(self, samples) -> Chromagram:
@@ -363,19 +367,26 @@ class ChromagramPlan:
 def normalize_frames(values: torch.Tensor, norm: Optional[str]) -> torch.Tensor:
     """Each column of ``(..., n_bins, n_frames)`` divided by its ``"max"``, ``"l1"`` or ``"l2"`` norm.
 
-    Columns whose norm is below the dtype's smallest normal number (silence) are left as they are,
-    as ``librosa.util.normalize`` leaves them. TorchScript compiles it too (hence no ``torch.finfo``).
+    Columns whose largest value is below the dtype's smallest normal number (silence) are left as they
+    are, as ``librosa.util.normalize`` leaves them. Each column is first divided by its largest value, so
+    the sum of squares of loud float32 values (|x| above about 1e19) does not overflow to Inf (which made
+    the column 0) and that of quiet ones does not underflow. TorchScript compiles it too (hence no
+    ``torch.finfo``).
     """
     if norm is None:
         return values
-    if norm == "max":
-        norms = values.abs().amax(dim=-2, keepdim=True)
-    elif norm == "l1":
-        norms = values.abs().sum(dim=-2, keepdim=True)
-    else:
-        norms = torch.linalg.vector_norm(values, dim=[-2], keepdim=True)
     tiny = 2.2250738585072014e-308 if values.dtype == torch.float64 else 1.1754943508222875e-38  # float32's
-    return values / torch.where(norms < tiny, torch.ones_like(norms), norms)
+    peak = values.abs().amax(dim=-2, keepdim=True)
+    silent = peak < tiny
+    ones = torch.ones_like(peak)
+    scaled = values / torch.where(silent, ones, peak)
+    if norm == "max":
+        return torch.where(silent, values, scaled)
+    if norm == "l1":
+        norms = scaled.abs().sum(dim=-2, keepdim=True)
+    else:
+        norms = torch.linalg.vector_norm(scaled, dim=[-2], keepdim=True)
+    return torch.where(silent, values, scaled / torch.where(silent, ones, norms))
 
 
 def as_mel_params(mel) -> MelParams:

@@ -505,11 +505,11 @@ def chromagram_stream(plan) -> NativeFeatureStream:
     from .planner import normalize_frames
 
     params, stft = plan.params, plan.params.stft
-    template = _template(StreamChromagram, torch.empty(plan.n_chroma, 0), plan.power_plan.frequencies, None, params,
+    template = _template(StreamChromagram, torch.empty(plan.n_chroma, 0), plan.spectrum_plan.frequencies, None, params,
                          plan.chroma_params, hop=stft.hop_size, offset=_offset(stft))
     norm = plan.chroma_params.norm
-    return NativeFeatureStream(plan.power_plan, template=template, n_bins=plan.n_chroma,
-                               post=lambda power, first: normalize_frames(power, norm))
+    return NativeFeatureStream(plan.spectrum_plan, template=template, n_bins=plan.n_chroma,
+                               post=lambda bands, first: normalize_frames(bands, norm))
 
 
 def cqt_stream(plan) -> FeatureStream:

@@ -7,8 +7,9 @@ Peer mappings:
     MFCC, torchaudio: ``transforms.MFCC(dct_type=2, norm="ortho", log_mels=False)`` with HTK mels,
         ``norm=None``, ``pad_mode="reflect"``; its dB has amin 1e-10 (``floor_db=-100``) and top_db 80,
         which the test signal's 52 dB range never reaches.
-    Chroma, librosa: ``chroma_stft(tuning=0.0, norm=np.inf)`` (our ``ChromaParams()``: f_min 0, f_max
-        Nyquist, norm "max"), same Hann STFT with constant padding.
+    Chroma, librosa: ``chroma_stft(tuning=0.0, norm=np.inf)`` (our ``ChromaParams.librosa()``: f_min 0, f_max
+        Nyquist, norm "max"), same Hann STFT with constant padding. The seed's chroma (``ChromaParams()``) is
+        tests/test_seed_chroma.py's.
 ERB and log-Hz have no peer with the same filters; they are checked against float64 references
 written here from the documented definitions, independently of the library's filterbank code.
 """
@@ -255,7 +256,7 @@ def test_dct_matrix_is_orthonormal_dct_ii_and_lifter_matches_librosa():
 @pytest.mark.parametrize("norm,librosa_norm", [("max", np.inf), ("l1", 1), ("l2", 2), (None, None)])
 def test_chromagram_matches_librosa(dtype, norm, librosa_norm):
     x = tone_mix(8000, dtype=dtype)
-    result = sg.compute_chromagram(x, PARAMS, sg.ChromaParams(norm=norm))
+    result = sg.compute_chromagram(x, PARAMS, sg.ChromaParams.librosa(norm=norm))
     reference = librosa.feature.chroma_stft(y=x.astype(np.float64), sr=SR, n_fft=512, hop_length=160, tuning=0.0,
                                             norm=librosa_norm, pad_mode="constant")
     assert isinstance(result, sg.Chromagram) and result.tensor.dtype == torch.from_numpy(x).dtype
@@ -265,25 +266,27 @@ def test_chromagram_matches_librosa(dtype, norm, librosa_norm):
 
 def test_chromagram_24_bins_and_tuning_match_librosa():
     x = tone_mix(8000)
-    result = sg.compute_chromagram(x, PARAMS, sg.ChromaParams(n_chroma=24, tuning=0.25))
+    result = sg.compute_chromagram(x, PARAMS, sg.ChromaParams.librosa(n_chroma=24, tuning=0.25))
     reference = librosa.feature.chroma_stft(y=x, sr=SR, n_fft=512, hop_length=160, tuning=0.25, n_chroma=24)
     _assert_relative(result.data, reference, np.float32)
     assert result.pitch_classes[:3] == ("C", "C+1/2", "C#")
 
 
-def test_chromagram_rows_are_pitch_classes_from_c():
+@pytest.mark.parametrize("chroma_params", [sg.ChromaParams(), sg.ChromaParams.librosa()], ids=["seed", "librosa"])
+def test_chromagram_rows_are_pitch_classes_from_c(chroma_params):
     t = np.arange(16000) / SR
     params = sg.SpectrogramParams(sg.StftParams(4096, 1024), SR)
     for name, freq in [("A", 440.0), ("C", 261.63), ("E", 329.63), ("G#", 415.30)]:
-        chroma = sg.compute_chromagram(np.sin(2 * np.pi * freq * t), params)
+        chroma = sg.compute_chromagram(np.sin(2 * np.pi * freq * t), params, chroma_params)
         assert chroma.pitch_classes == sg.filterbanks.PITCH_CLASSES
         assert chroma.pitch_classes[int(np.median(chroma.data.argmax(axis=0)))] == name
-        assert chroma.data.max(axis=0) == pytest.approx(1.0)  # norm "max"
+        norms = np.linalg.norm(chroma.data, axis=0) if chroma_params.norm == "l2" else chroma.data.max(axis=0)
+        assert norms == pytest.approx(1.0)
     assert chroma.frequencies[9] == pytest.approx(440.0)
 
 
-def test_music_standard_leaves_out_bins_outside_c1_to_c8():
-    standard = sg.ChromaParams.music_standard()
+def test_a_chroma_range_leaves_out_bins_outside_c1_to_c8():
+    standard = sg.ChromaParams.librosa(f_min=32.703195662574764, f_max=4186.009044809578)
     params = sg.SpectrogramParams(sg.StftParams(2048, 512), 22050.0)
     bank = sg.chroma_filterbank(params, standard)
     reference = librosa.filters.chroma(sr=22050, n_fft=2048, dtype=np.float64)
@@ -383,9 +386,11 @@ def test_band_ranges_are_checked_against_the_sample_rate():
         sg.compute_erb_power_spectrogram(tone_mix(2000), PARAMS, sg.ErbParams(20, f_max=9000.0))
     with pytest.raises(sg.InvalidInputError, match="f_min=8500.0 Hz must be below"):
         sg.compute_loghz_power_spectrogram(tone_mix(2000), PARAMS, sg.LogHzParams(20, 8500.0))
-    with pytest.raises(sg.InvalidInputError, match="f_max=4186"):
-        sg.compute_chromagram(tone_mix(2000), sg.SpectrogramParams(sg.StftParams(512, 128), 8000.0),
-                              sg.ChromaParams.music_standard())
+    # a chroma range beyond Nyquist keeps every bin up to it, as the seed's C1-C8 default at 8 kHz does
+    below_nyquist = sg.ChromaParams(f_max=4000.0)
+    at_8k = sg.SpectrogramParams(sg.StftParams(512, 128), 8000.0)
+    np.testing.assert_array_equal(sg.compute_chromagram(tone_mix(2000), at_8k, sg.ChromaParams()).data,
+                                  sg.compute_chromagram(tone_mix(2000), at_8k, below_nyquist).data)
 
 
 def test_mfcc_refuses_bad_mel_and_too_many_coefficients():
@@ -436,7 +441,8 @@ def test_istft_refuses_bad_input():
         (lambda: sg.LogHzParams(-3, 20.0), "n_bins"),
         (lambda: sg.LogHzParams(10, 20.0, float("inf")), "f_max must be finite"),
         (lambda: sg.ChromaParams(n_chroma=13), "n_chroma must be a positive multiple of 12"),
-        (lambda: sg.ChromaParams(tuning=0.7), r"tuning must be in \[-0.5, 0.5\]"),
+        (lambda: sg.ChromaParams.librosa(tuning=0.7), r"tuning must be in \[-0.5, 0.5\]"),
+        (lambda: sg.ChromaParams(tuning=-440.0), "tuning must be"),
         (lambda: sg.ChromaParams(norm="inf"), "norm must be one of"),
         (lambda: sg.MfccParams(n_mfcc=0), "n_mfcc"),
         (lambda: sg.MfccParams(lifter=-2), "lifter must be >= 0"),

@@ -109,7 +109,7 @@ class FeatureConfig:
             mel = MelParams(self.n_bands, f_min, self.f_max)
             return planner.mfcc_plan(params, mel, MfccParams(self.n_mfcc), db)
         if self.kind == "chroma":
-            return planner.chromagram_plan(params, ChromaParams(f_min=f_min, f_max=self.f_max))
+            return planner.chromagram_plan(params, ChromaParams.librosa(f_min=f_min, f_max=self.f_max))
         # The planner's <kind>_<scale>_plan(params[, band params][, db params]) family.
         arguments = [params]
         if self.kind in _BAND_PARAMS:

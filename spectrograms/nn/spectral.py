@@ -273,12 +273,13 @@ class LogHzSpectrogram(_BandSpectrogram):
 class Chromagram(_SpectralTransform):
     """Chromagram (pitch-class energy), ``(..., time) -> (..., n_chroma, n_frames)``.
 
-    The power spectrogram through the chroma filterbank (in the fused pass), then each frame normalised
-    by ``norm``: the computation of :class:`spectrograms.planner.ChromagramPlan`.
+    The spectrogram through the chroma filterbank (in the fused pass), then each frame normalised by
+    ``norm``: the computation of :class:`spectrograms.planner.ChromagramPlan`.
 
-    ``Chromagram(params[, chroma_params])``, or keywords: the STFT keywords of :class:`MelSpectrogram`
-    plus ``n_chroma`` (12), ``tuning`` (0), ``f_min`` (0), ``f_max`` (Nyquist) and ``norm`` (``"max"``,
-    ``"l1"``, ``"l2"`` or None). See :func:`spectrograms.filterbanks.chroma_filterbank`.
+    ``Chromagram(params[, chroma_params])`` (the seed's chroma by default), or keywords: the STFT keywords
+    of :class:`MelSpectrogram` plus librosa's ``n_chroma`` (12), ``tuning`` (0, in chroma bins), ``f_min``
+    (0), ``f_max`` (Nyquist) and ``norm`` (``"max"``, ``"l1"``, ``"l2"`` or None), which give
+    ``librosa.feature.chroma_stft``. See :func:`spectrograms.filterbanks.chroma_filterbank`.
     """
 
     def __init__(self, params: SpectrogramParams | None = None, chroma_params: ChromaParams | None = None, *,
@@ -296,9 +297,10 @@ class Chromagram(_SpectralTransform):
         torch_pad = None
         if params is None:
             params, torch_pad = _stft_keywords(arguments), pad_mode
-            chroma_params = ChromaParams(n_chroma, tuning, f_min, f_max, norm)
+            chroma_params = ChromaParams.librosa(n_chroma, tuning, norm, f_min, f_max)
         chroma_params = ChromaParams() if chroma_params is None else chroma_params
-        super().__init__(params, chroma_filterbank(params, chroma_params), 2.0, None, pad_mode=torch_pad)
+        power = 1.0 if chroma_params.shape == "gaussian" else 2.0  # the seed's chroma is of magnitudes
+        super().__init__(params, chroma_filterbank(params, chroma_params), power, None, pad_mode=torch_pad)
         self.chroma_params = chroma_params
         self.norm: Optional[str] = chroma_params.norm  # typed for TorchScript: None or a string
 
