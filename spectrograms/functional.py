@@ -64,7 +64,8 @@ _KAISER_BETA = 14.769656459379492  # torchaudio's default: a -60 dB stop band fo
 def sinc_resample_kernel(orig_freq: int, new_freq: int, lowpass_filter_width: int = 6, rolloff: float = 0.99,
                          resampling_method: str = "sinc_interp_hann", beta: float | None = None,
                          dtype: torch.dtype = torch.float64, device=None,
-                         compute_dtype: torch.dtype = torch.float64) -> tuple[torch.Tensor, int]:
+                         compute_dtype: torch.dtype = torch.float64,
+                         phase_dtype: torch.dtype | None = None) -> tuple[torch.Tensor, int]:
     """The polyphase windowed-sinc kernel of torchaudio's resampler, for rates already divided by their gcd.
 
     Row ``j`` of the kernel holds the taps of output phase ``j`` (output sample ``m * new_freq + j``
@@ -74,6 +75,9 @@ def sinc_resample_kernel(orig_freq: int, new_freq: int, lowpass_filter_width: in
     Returns:
         ``(kernel, width)``: kernel of shape ``(new_freq, 1, 2 * width + orig_freq)`` in ``dtype``
         (computed in ``compute_dtype``), and the zero padding ``width`` the signal needs on the left.
+        ``phase_dtype`` (default ``compute_dtype``) is the dtype of the phase offsets ``-j / new_freq``:
+        torchaudio's layer with its default ``dtype=None`` makes them float32 under the float32 default
+        dtype and the taps float64, which moves its float32 kernel by up to 1.9e-6.
     """
     if resampling_method not in _RESAMPLING_METHODS:
         raise InvalidInputError(f"resampling_method must be one of {_RESAMPLING_METHODS}, got {resampling_method!r}")
@@ -88,7 +92,8 @@ def sinc_resample_kernel(orig_freq: int, new_freq: int, lowpass_filter_width: in
     # kernel in the waveform's dtype, its layer in float64, and float32 kernels built the two ways differ
     # by up to 2e-5 of the output for rates like 16 -> 22.05 kHz.
     taps = torch.arange(-width, width + orig_freq, dtype=compute_dtype, device=device)[None, None] / orig_freq
-    t = torch.arange(0, -new_freq, -1, dtype=compute_dtype, device=device)[:, None, None] / new_freq + taps
+    phases = torch.arange(0, -new_freq, -1, dtype=phase_dtype or compute_dtype, device=device)[:, None, None]
+    t = phases / new_freq + taps
     t = (t * base_freq).clamp(-lowpass_filter_width, lowpass_filter_width)
     if resampling_method == "sinc_interp_hann":
         window = torch.cos(t * math.pi / lowpass_filter_width / 2) ** 2
@@ -109,10 +114,18 @@ def apply_resample_kernel(waveform: torch.Tensor, orig_freq: int, new_freq: int,
                           width: int) -> torch.Tensor:
     """Resamples ``(..., time)`` with a kernel of :func:`sinc_resample_kernel` (rates divided by their gcd).
 
-    One ``conv1d`` with stride ``orig_freq`` over the whole padded signal gives a ``(new_freq, blocks)``
-    array whose columns, read in order, are the output samples; the tail past
-    ``ceil(new_freq * time / orig_freq)`` is dropped, as torchaudio does.
+    On CPU without autograd (float32/float64, eager) the native polyphase op applies each phase's taps
+    to the signal directly (no padded copy, no multiply-adds by the ~0 taps past a phase's window).
+    Otherwise one ``conv1d`` with stride ``orig_freq`` over the whole padded signal gives a
+    ``(new_freq, blocks)`` array whose columns, read in order, are the output samples; the tail past
+    ``ceil(new_freq * time / orig_freq)`` is dropped, as torchaudio does. Both give torchaudio's values.
     """
+    from .ops.resample import native_resample_allowed, resample_poly
+
+    kernel = kernel.to(waveform.dtype)
+    if native_resample_allowed(waveform, kernel):
+        # the CPU hot path: the same taps as a polyphase filter on the signal itself (resample.cpp)
+        return call_native(resample_poly, waveform, kernel, orig_freq, new_freq, width)
     shape = waveform.shape
     flat = waveform.reshape(-1, shape[-1])
     length = shape[-1]

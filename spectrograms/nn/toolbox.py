@@ -73,9 +73,10 @@ class Resample(nn.Module):
     resampling_method="sinc_interp_hann", lowpass_filter_width=6, rolloff=0.99, beta=None, dtype=None)``:
     the windowed-sinc polyphase kernel (``"sinc_interp_hann"`` or ``"sinc_interp_kaiser"``) is a buffer
     ``kernel`` of shape ``(new, 1, 2 * width + orig)`` (rates divided by their gcd), applied to the
-    whole signal by one strided ``conv1d``. The kernel is computed in float64; ``dtype`` sets the
-    buffer's dtype (default float32, torchaudio's), and float64 input uses the float64 kernel.
-    Differentiable, ``torch.compile(fullgraph=True)``-clean.
+    whole signal by the native polyphase op on CPU without autograd, else by one strided ``conv1d``.
+    The kernel is computed in float64 (with torchaudio's float32 phase offsets for the default
+    ``dtype=None``); ``dtype`` sets the buffer's dtype (default float32, torchaudio's), and float64
+    input uses a float64 kernel. Differentiable, ``torch.compile(fullgraph=True)``-clean.
     """
 
     def __init__(self, orig_freq: int = 16000, new_freq: int = 16000, resampling_method: str = "sinc_interp_hann",
@@ -88,9 +89,12 @@ class Resample(nn.Module):
         self.resampling_method, self.lowpass_filter_width, self.rolloff, self.beta = (
             resampling_method, lowpass_filter_width, rolloff, beta)
         if self.orig_freq != self.new_freq:
-            kernel, self.width = SF.sinc_resample_kernel(self.orig_freq // self.gcd, self.new_freq // self.gcd,
-                                                         lowpass_filter_width, rolloff, resampling_method, beta)
-            self.register_buffer("kernel", kernel.to(dtype or torch.float32))
+            rates = (self.orig_freq // self.gcd, self.new_freq // self.gcd, lowpass_filter_width, rolloff,
+                     resampling_method, beta)
+            kernel, self.width = SF.sinc_resample_kernel(*rates)
+            # torchaudio's default-dtype kernel has float32 phase offsets (see sinc_resample_kernel)
+            kernel32 = SF.sinc_resample_kernel(*rates, phase_dtype=torch.float32)[0] if dtype is None else kernel
+            self.register_buffer("kernel", kernel32.to(dtype or torch.float32))
             self.register_buffer("_kernel64", kernel, persistent=False)
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
