@@ -14,12 +14,13 @@ naming the option (torchaudio asserts), and a mel filter that no FFT bin falls i
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 
 from ..errors import InvalidInputError, InvalidTypeError
 from ..filterbanks import dct_matrix
+from . import kaldi_native
+from .kaldi_banks import _integer, _number, get_mel_banks, inverse_mel_scale, mel_scale  # noqa: F401
 
 __all__ = [
     "fbank",
@@ -37,37 +38,6 @@ __all__ = [
 WINDOW_TYPES = ("hamming", "hanning", "povey", "rectangular", "blackman")
 # Kaldi floors spectra and energies at float's machine epsilon whatever the precision of the data.
 _EPSILON = torch.finfo(torch.float32).eps
-
-
-def mel_scale(frequency):
-    """Kaldi's mel scale ``1127 ln(1 + f / 700)`` (tensor or float)."""
-    if isinstance(frequency, torch.Tensor):
-        return 1127.0 * torch.log1p(frequency / 700.0)
-    return 1127.0 * math.log1p(frequency / 700.0)
-
-
-def inverse_mel_scale(mel):
-    """Inverse of :func:`mel_scale`: ``700 (exp(m / 1127) - 1)``."""
-    if isinstance(mel, torch.Tensor):
-        return 700.0 * torch.expm1(mel / 1127.0)
-    return 700.0 * math.expm1(mel / 1127.0)
-
-
-# --- Options --------------------------------------------------------------------------------------
-
-
-def _number(name, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise InvalidTypeError(f"{name} must be a finite real number, got {type(value).__name__} {value!r}")
-    return float(value)
-
-
-def _integer(name, value, minimum) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise InvalidTypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < minimum:
-        raise InvalidInputError(f"{name} must be an int >= {minimum}, got {value}")
-    return int(value)
 
 
 def _framing(sample_frequency, frame_shift, frame_length, round_to_power_of_two, preemphasis_coefficient,
@@ -115,86 +85,17 @@ def _window(window_type: str, size: int, blackman_coeff: float, dtype, device) -
     return window.pow(0.85) if window_type == "povey" else window
 
 
-def _warp_frequency(freq, vtln_low, vtln_high, low_freq, high_freq, warp):
-    """Kaldi's piecewise-linear VTLN warp of frequencies (Hz): linear by ``1 / warp`` between the
-    inflection points, with the two outer pieces bent so ``low_freq`` and ``high_freq`` stay put."""
-    lower = vtln_low * max(1.0, warp)
-    upper = vtln_high * min(1.0, warp)
-    scale = 1.0 / warp
-    scale_left = (scale * lower - low_freq) / (lower - low_freq)
-    scale_right = (high_freq - scale * upper) / (high_freq - upper)
-    warped = torch.where(freq < lower, low_freq + scale_left * (freq - low_freq),
-                         torch.where(freq < upper, scale * freq, high_freq + scale_right * (freq - high_freq)))
-    return torch.where((freq < low_freq) | (freq > high_freq), freq, warped)
-
-
-def get_mel_banks(num_bins: int, window_length_padded: int, sample_freq: float, low_freq: float,
-                  high_freq: float, vtln_low: float, vtln_high: float, vtln_warp_factor: float,
-                  ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Kaldi's triangular mel filters (equal width in Kaldi's mel scale), optionally VTLN-warped.
-
-    Returns:
-        ``(banks, centre_frequencies)``: float64 shapes ``(num_bins, window_length_padded // 2)`` (no
-        Nyquist column, as torchaudio) and ``(num_bins,)`` in Hz.
-
-    Raises:
-        InvalidInputError: fewer than 4 bins, cut-offs outside ``[0, nyquist]`` or crossed, VTLN points
-            outside ``(low_freq, high_freq)``, or a filter no FFT bin falls into (too many bins).
-    """
-    num_bins = _integer("num_mel_bins", num_bins, 4)
-    nyquist = 0.5 * sample_freq
-    low_freq, high_freq = _number("low_freq", low_freq), _number("high_freq", high_freq)
-    vtln_low, vtln_high = _number("vtln_low", vtln_low), _number("vtln_high", vtln_high)
-    vtln_warp_factor = _number("vtln_warp", vtln_warp_factor)
-    if high_freq <= 0.0:
-        high_freq += nyquist  # zero or negative: an offset from Nyquist
-    if not (0.0 <= low_freq < nyquist and 0.0 < high_freq <= nyquist and low_freq < high_freq):
-        raise InvalidInputError(f"low_freq={low_freq} and high_freq={high_freq} (after offsetting a value <= 0 "
-                                f"from Nyquist) must satisfy 0 <= low_freq < high_freq <= nyquist={nyquist}")
-    if vtln_high < 0.0:
-        vtln_high += nyquist
-    if vtln_warp_factor <= 0.0:
-        raise InvalidInputError(f"vtln_warp must be > 0, got {vtln_warp_factor}")
-    if vtln_warp_factor != 1.0 and not (low_freq < vtln_low < high_freq and 0.0 < vtln_high < high_freq
-                                        and vtln_low < vtln_high):
-        raise InvalidInputError(f"vtln_low={vtln_low} and vtln_high={vtln_high} (after offsetting a negative value "
-                                f"from Nyquist) must satisfy low_freq={low_freq} < vtln_low < vtln_high < "
-                                f"high_freq={high_freq}")
-    mel_low, mel_high = mel_scale(low_freq), mel_scale(high_freq)
-    step = (mel_high - mel_low) / (num_bins + 1)
-    points = mel_low + step * torch.arange(num_bins + 2, dtype=torch.float64)
-    if vtln_warp_factor != 1.0:
-        points = mel_scale(_warp_frequency(inverse_mel_scale(points), vtln_low, vtln_high, low_freq, high_freq,
-                                           vtln_warp_factor))
-    left, centre, right = points[:-2, None], points[1:-1, None], points[2:, None]
-    bin_mels = mel_scale(sample_freq / window_length_padded
-                         * torch.arange(window_length_padded // 2, dtype=torch.float64))[None, :]
-    rising = (bin_mels - left) / (centre - left)
-    falling = (right - bin_mels) / (right - centre)
-    if vtln_warp_factor == 1.0:
-        banks = torch.minimum(rising, falling).clamp(min=0.0)
-    else:  # warping can reorder the three points, so pick each side by where the bin lies
-        banks = torch.where((bin_mels > left) & (bin_mels <= centre), rising,
-                            torch.where((bin_mels > centre) & (bin_mels < right), falling, 0.0))
-    empty = torch.nonzero(banks.amax(dim=1) <= 0).flatten()
-    if empty.numel():
-        raise InvalidInputError(f"num_mel_bins={num_bins} is too many for a {window_length_padded}-point FFT "
-                                f"between {low_freq} and {high_freq} Hz: mel bin {int(empty[0])} holds no FFT bin "
-                                "(use fewer bins or a longer frame_length)")
-    return banks, inverse_mel_scale(points[1:-1])
-
-
 # --- Framing and the shared front half ------------------------------------------------------------
 
 
-def _as_batch(waveforms, lengths, name="waveforms"):
+def _as_batch(waveforms, lengths, name="waveforms", check_finite=True):
     if not isinstance(waveforms, torch.Tensor):
         raise InvalidTypeError(f"{name} must be a torch.Tensor, got {type(waveforms).__name__}")
     if waveforms.dtype not in (torch.float32, torch.float64):
         raise InvalidTypeError(f"{name} must be float32 or float64, got {waveforms.dtype}")
     if waveforms.dim() != 2:
         raise InvalidInputError(f"{name} must have shape (batch, time), got {tuple(waveforms.shape)}")
-    if not bool(torch.isfinite(waveforms).all()):  # torchaudio returns NaN features; Kaldi refuses the file
+    if check_finite and not bool(torch.isfinite(waveforms).all()):  # torchaudio returns NaN features; Kaldi refuses the file
         raise InvalidInputError(f"{name} contains NaN or Inf samples; clean it, e.g. with torch.nan_to_num, first")
     if lengths is None:
         lengths = torch.full((waveforms.shape[0],), waveforms.shape[1], dtype=torch.long)
@@ -226,6 +127,18 @@ def _select_channel(waveform, channel):
     return waveform[channel:channel + 1]
 
 
+def _frame_counts(lengths, size, shift, snip_edges, min_samples):
+    """Frames per item: those that fit with ``snip_edges``, else ``round(length / shift)``; none for an
+    item shorter than ``min_samples``."""
+    too_short = lengths < size
+    if bool(too_short.any()):
+        item = int(torch.nonzero(too_short).flatten()[0])
+        raise InvalidInputError(f"item {item} has {int(lengths[item])} samples, fewer than one frame of {size} "
+                                "samples (frame_length); pad it or use a shorter frame_length")
+    counts = 1 + (lengths - size) // shift if snip_edges else (lengths + shift // 2) // shift
+    return torch.where(lengths < min_samples, 0, counts)
+
+
 def _frames(signal, lengths, size, shift, snip_edges, min_samples):
     """All frames of all items: ``(batch, frames, size)`` and the per-item frame counts.
 
@@ -233,16 +146,7 @@ def _frames(signal, lengths, size, shift, snip_edges, min_samples):
     over the item reflected at both ends (the first and last samples repeated, as Kaldi does), built by
     gathering each item's own reflected index map once.
     """
-    too_short = lengths < size
-    if bool(too_short.any()):
-        item = int(torch.nonzero(too_short).flatten()[0])
-        raise InvalidInputError(f"item {item} has {int(lengths[item])} samples, fewer than one frame of {size} "
-                                "samples (frame_length); pad it or use a shorter frame_length")
-    if snip_edges:
-        counts = 1 + (lengths - size) // shift
-    else:
-        counts = (lengths + shift // 2) // shift
-    counts = torch.where(lengths < min_samples, 0, counts)
+    counts = _frame_counts(lengths, size, shift, snip_edges, min_samples)
     n_frames = int(counts.max()) if counts.numel() else 0
     span = (n_frames - 1) * shift + size if n_frames else size
     if snip_edges:
@@ -264,6 +168,45 @@ def _log_energy(frames, energy_floor):
     return energy.clamp(min=math.log(energy_floor)) if energy_floor != 0.0 else energy
 
 
+def _frame_settings(sample_frequency, frame_shift, frame_length, round_to_power_of_two, preemphasis_coefficient,
+                    window_type, dither, energy_floor, min_duration):
+    shift, size, padded = _framing(sample_frequency, frame_shift, frame_length, round_to_power_of_two,
+                                   preemphasis_coefficient, window_type)
+    energy_floor = _number("energy_floor", energy_floor)
+    if energy_floor < 0:
+        raise InvalidInputError(f"energy_floor must be >= 0 (0 for no floor), got {energy_floor}")
+    min_samples = _number("min_duration", min_duration) * float(sample_frequency)
+    return shift, size, padded, _number("dither", dither), energy_floor, min_samples
+
+
+def _native(signal, lengths, generator, options, **layout):
+    """The fused CPU kernel (kaldi_native.py) on the frame options: ``(features, log_energy, counts,
+    padded)``; ``layout`` is the kernel's bank and output-column keywords.
+
+    float32 signals are worked in float64 and only the features rounded to float32: single FFT bins
+    far below their frame's energy, and cepstra (the lifter multiplies by up to 1 + L / 2), are
+    ill-conditioned in float32, where torchaudio's own float32 result is up to 2e-3 from the exact one
+    (tests/compliance/test_kaldi.py). The float64 FFT costs a few percent. The window keeps the float32
+    values torchaudio multiplies by.
+    """
+    shift, size, padded, dither, energy_floor, min_samples = _frame_settings(
+        options["sample_frequency"], options["frame_shift"], options["frame_length"],
+        options["round_to_power_of_two"], options["preemphasis_coefficient"], options["window_type"],
+        options["dither"], options["energy_floor"], options["min_duration"])
+    counts = _frame_counts(lengths, size, shift, options["snip_edges"], min_samples)
+    window = _window(options["window_type"], size, _number("blackman_coeff", options["blackman_coeff"]),
+                     signal.dtype, signal.device)
+    window = window.double()
+    if callable(layout.get("n_cols")):
+        layout["n_cols"] = layout["n_cols"](padded)
+    features, energy = kaldi_native.frames_features(
+        signal, lengths, counts, window, shift=shift, padded=padded, snip_edges=bool(options["snip_edges"]),
+        remove_dc_offset=bool(options["remove_dc_offset"]),
+        preemphasis_coefficient=float(options["preemphasis_coefficient"]), raw_energy=bool(options["raw_energy"]),
+        energy_floor=energy_floor, dither=dither, generator=generator, wide=signal.dtype == torch.float32, **layout)
+    return features, energy, counts, padded
+
+
 def _windowed(signal, lengths, *, blackman_coeff, dither, energy_floor, frame_length, frame_shift, min_duration,
               preemphasis_coefficient, raw_energy, remove_dc_offset, round_to_power_of_two, sample_frequency,
               snip_edges, window_type, generator):
@@ -271,13 +214,9 @@ def _windowed(signal, lengths, *, blackman_coeff, dither, energy_floor, frame_le
 
     Returns ``(frames (batch, frames, padded), log_energy (batch, frames), counts, padded)``.
     """
-    shift, size, padded = _framing(sample_frequency, frame_shift, frame_length, round_to_power_of_two,
-                                   preemphasis_coefficient, window_type)
-    dither = _number("dither", dither)
-    energy_floor = _number("energy_floor", energy_floor)
-    if energy_floor < 0:
-        raise InvalidInputError(f"energy_floor must be >= 0 (0 for no floor), got {energy_floor}")
-    min_samples = _number("min_duration", min_duration) * float(sample_frequency)
+    shift, size, padded, dither, energy_floor, min_samples = _frame_settings(
+        sample_frequency, frame_shift, frame_length, round_to_power_of_two, preemphasis_coefficient, window_type,
+        dither, energy_floor, min_duration)
     frames, counts = _frames(signal, lengths, size, shift, snip_edges, min_samples)
     if dither != 0.0:
         frames = frames + dither * torch.randn(frames.shape, generator=generator, dtype=frames.dtype,
@@ -296,9 +235,15 @@ def _windowed(signal, lengths, *, blackman_coeff, dither, energy_floor, frame_le
     return frames, energy, counts, padded
 
 
-def _finish(features, counts, subtract_mean):
-    """Zeroes the padding frames and, for ``subtract_mean``, removes each item's mean over its own frames."""
-    if not torch.compiler.is_compiling() and not bool(torch.isfinite(features).all()):
+def _finish(features, counts, subtract_mean, native=False):
+    """Zeroes the padding frames and, for ``subtract_mean``, removes each item's mean over its own frames.
+
+    ``native``: the fused kernel made ``features``; it has refused non-finite values and zeroed the
+    padding frames already.
+    """
+    if native and not subtract_mean:
+        return features
+    if not native and not torch.compiler.is_compiling() and not bool(torch.isfinite(features).all()):
         # Finite input whose frame energies overflow (float32 samples near 1e19 and above): refused
         # rather than returned as inf/NaN features.
         raise InvalidInputError(f"the waveform is too loud for {features.dtype}: its frame energies leave the "
@@ -358,21 +303,37 @@ def spectrogram_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch
         ``spectrogram(waveforms[i:i+1, :lengths[i]], **options)``.
     """
     options = _options("spectrogram_batch", _SPECTROGRAM_OPTIONS, options)
-    signal, lengths = _as_batch(waveforms, lengths)
+    # The fused kernel checks the samples in its own pass (a separate isfinite pass costs as much as it).
+    signal, lengths = _as_batch(waveforms, lengths, check_finite=not kaldi_native.native_allowed(waveforms))
+    if kaldi_native.native_allowed(signal):  # Kaldi puts log energy in bin 0: the kernel writes it there
+        features, _, counts, _ = _native(signal, lengths, generator, options, n_cols=lambda padded: padded // 2 + 1,
+                                         energy_col=0)
+        return _finish(features, counts, options["subtract_mean"], native=True), counts
     frames, energy, counts, padded = _windowed(signal, lengths, generator=generator,
                                                **_frame_option_subset(options))
     features = _power_spectrum(frames, padded).clamp(min=_EPSILON).log()
-    features = torch.cat((energy[..., None], features[..., 1:]), dim=-1)  # Kaldi puts log energy in bin 0
+    features = torch.cat((energy[..., None], features[..., 1:]), dim=-1)
     return _finish(features, counts, options["subtract_mean"]), counts
 
 
 def _log_mel(signal, lengths, generator, options, use_power, use_log_fbank):
     """The fbank pipeline without energy columns or mean subtraction: ``(log_mel, energy, counts)``."""
+    def banks_for(padded):
+        return get_mel_banks(options["num_mel_bins"], padded, float(options["sample_frequency"]),
+                             options["low_freq"], options["high_freq"], options["vtln_low"], options["vtln_high"],
+                             options["vtln_warp"])[0]
+
+    if kaldi_native.native_allowed(signal):
+        shift, size, padded = _framing(options["sample_frequency"], options["frame_shift"], options["frame_length"],
+                                       options["round_to_power_of_two"], options["preemphasis_coefficient"],
+                                       options["window_type"])
+        bank = kaldi_native.bank_rows(banks_for(padded), torch.float64)  # the kernel works in float64
+        mel, energy, counts, _ = _native(signal, lengths, generator, options, bank=bank, use_power=use_power,
+                                         use_log=use_log_fbank, n_cols=bank[0].shape[0])
+        return mel, energy, counts
     frames, energy, counts, padded = _windowed(signal, lengths, generator=generator,
                                                **_frame_option_subset(options))
-    banks, _ = get_mel_banks(options["num_mel_bins"], padded, float(options["sample_frequency"]),
-                             options["low_freq"], options["high_freq"], options["vtln_low"], options["vtln_high"],
-                             options["vtln_warp"])
+    banks = banks_for(padded)
     spectrum = _power_spectrum(frames, padded)[..., :-1]  # the Nyquist bin has no weight in Kaldi's banks
     if not use_power:
         spectrum = spectrum.sqrt()
@@ -398,13 +359,14 @@ def fbank_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch.Gener
         ``fbank(waveforms[i:i+1, :lengths[i]], **options)``.
     """
     options = _options("fbank_batch", _FBANK_OPTIONS, options)
-    signal, lengths = _as_batch(waveforms, lengths)
+    # The fused kernel checks the samples in its own pass (a separate isfinite pass costs as much as it).
+    signal, lengths = _as_batch(waveforms, lengths, check_finite=not kaldi_native.native_allowed(waveforms))
     mel, energy, counts = _log_mel(signal, lengths, generator, options, options["use_power"],
                                    options["use_log_fbank"])
     if options["use_energy"]:
         parts = (mel, energy[..., None]) if options["htk_compat"] else (energy[..., None], mel)
         mel = torch.cat(parts, dim=-1)
-    return _finish(mel, counts, options["subtract_mean"]), counts
+    return _finish(mel, counts, options["subtract_mean"], native=kaldi_native.native_allowed(signal)), counts
 
 
 def mfcc_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch.Generator | None = None,
@@ -426,7 +388,8 @@ def mfcc_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch.Genera
     num_mel_bins = _integer("num_mel_bins", options["num_mel_bins"], 4)
     if num_ceps > num_mel_bins:
         raise InvalidInputError(f"num_ceps={num_ceps} must be at most num_mel_bins={num_mel_bins}")
-    signal, lengths = _as_batch(waveforms, lengths)
+    # The fused kernel checks the samples in its own pass (a separate isfinite pass costs as much as it).
+    signal, lengths = _as_batch(waveforms, lengths, check_finite=not kaldi_native.native_allowed(waveforms))
     mel, energy, counts = _log_mel(signal, lengths, generator, options, True, True)
     basis = dct_matrix(num_ceps, num_mel_bins, torch.float64)  # orthonormal; row 0 is sqrt(1 / num_mel_bins)
     lifter = _number("cepstral_lifter", options["cepstral_lifter"])
@@ -440,7 +403,7 @@ def mfcc_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch.Genera
         # HTK puts C0 (or the energy) last; without energy, C0 loses the DCT's sqrt(1/2) row scale.
         c0 = cepstra[..., :1] if options["use_energy"] else cepstra[..., :1] * math.sqrt(2.0)
         cepstra = torch.cat((cepstra[..., 1:], c0), dim=-1)
-    return _finish(cepstra, counts, options["subtract_mean"]), counts
+    return _finish(cepstra, counts, options["subtract_mean"], native=kaldi_native.native_allowed(signal)), counts
 
 
 # --- torchaudio.compliance.kaldi's functions --------------------------------------------------------
