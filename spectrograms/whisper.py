@@ -2,8 +2,8 @@
 openai-whisper's values (80 mels for every model up to large-v2, 128 for large-v3).
 
 The log-mel is one call of the fused native op (reflect-centred frames, periodic Hann window, r2c,
-``|X|^2``, the sparse Slaney mel bank and ``10 log10(max(P, 1e-10))``), then one vectorised step for
-whisper's dynamic-range clamp and scaling. Works on CPU (FFTW) and CUDA (cuFFT), is differentiable
+``|X|^2``, the sparse Slaney mel bank and ``10 log10(max(P, 1e-10))``), then whisper's dynamic-range
+clamp and scaling as a clamp and a multiply-add in place on the op's output (no copies, no float64). Works on CPU (FFTW) and CUDA (cuFFT), is differentiable
 with respect to the audio and traces under ``torch.compile``.
 
 One departure, on purpose: a batch ``(batch, time)`` is normalised per item (each clip's own maximum),
@@ -145,12 +145,17 @@ def log_mel_from_bank(signal: torch.Tensor, window: torch.Tensor, filterbank, *,
     n_fft = window.shape[0]
     db = call_native(ops.spectrogram, signal, window, n_fft=n_fft, hop_length=hop_length, center=True,
                      pad_mode="reflect", power=2.0, filterbank=filterbank, floor_db=_FLOOR_DB)
-    log_spec = db[..., :-1] * 0.1  # whisper drops the last frame; dB / 10 is log10
-    if normalize == "item" and log_spec.dim() > 2:
-        peak = log_spec.amax(dim=(-2, -1), keepdim=True)
+    db = db[..., :-1]  # whisper drops the last frame
+    # whisper's (max(log10 P, peak - 8) + 4) / 4, on dB = 10 log10 P: max(dB, peak_dB - 80) / 40 + 1,
+    # which is a clamp at a per-item floor, then one multiply-add.
+    if normalize == "item" and db.dim() > 2:
+        peak = db.amax(dim=(-2, -1), keepdim=True)
     else:
-        peak = log_spec.amax()
-    return (torch.maximum(log_spec, peak - 8.0) + 4.0) / 4.0
+        peak = db.amax()
+    if db.requires_grad or torch.compiler.is_compiling() or torch.jit.is_tracing():  # graphs: no in-place
+        return torch.maximum(db, peak - 80.0) * 0.025 + 1.0
+    # In place on the op's own output (no copies): two passes over it after the peak's.
+    return torch.maximum(db, peak - 80.0, out=db).mul_(0.025).add_(1.0)
 
 
 def log_mel_spectrogram(audio, n_mels: int = 80, padding: int = 0, device=None, *,
