@@ -35,6 +35,7 @@ import spectrograms as sg
 from spectrograms.bench_compat import compat_rows, compat_table
 from spectrograms.export.bench_onnx import onnx_rows, onnx_table
 from spectrograms.bench_stream import stream_rows, stream_table
+from spectrograms.bench_frontends import main as frontends_main
 
 
 @dataclass(frozen=True)
@@ -372,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         print(onnx_table(onnx))
         for note in onnx_notes:
             print(f"  note: {note}")
+    print(), frontends_main(["--quick"] * args.quick + ["--no-peers"] * args.no_peers)  # model front-end rows
     print("\ntwo Python threads calling plan.compute (intra-op threads 1), throughput over one thread:")
     for s in scaling:
         print(f"  {s['clip_seconds']} s clips ({s['seconds_per_call'] * 1e6:.0f} us per call): {s['speedup']:.2f}×; "
