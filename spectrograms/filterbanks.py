@@ -29,6 +29,7 @@ __all__ = [
     "erb_filterbank",
     "loghz_filterbank",
     "chroma_filterbank",
+    "librosa_chroma_weights",
     "PITCH_CLASSES",
     "chroma_labels",
     "dct_matrix",
@@ -368,10 +369,19 @@ def _seed_chroma_weights(chroma: ChromaParams, n_fft: int, sample_rate: float) -
 
 
 def _librosa_chroma_weights(chroma: ChromaParams, n_fft: int, sample_rate: float) -> np.ndarray:
-    n_chroma = chroma.n_chroma
+    return librosa_chroma_weights(sample_rate, n_fft, chroma.n_chroma, chroma.tuning_bins)
+
+
+def librosa_chroma_weights(sample_rate: float, n_fft: int, n_chroma: int = 12, tuning: float = 0.0,
+                           ctroct: float = 5.0, octwidth: float | None = 2.0, base_c: bool = True) -> np.ndarray:
+    """``librosa.filters.chroma(sr, n_fft, n_chroma, tuning, ctroct, octwidth, norm=2, base_c)`` in
+    float64, shape ``(n_chroma, n_fft // 2 + 1)``: Gaussian pitch-class weights of each bin (unit L2 norm
+    across chroma), times a Gaussian octave weighting centred on octave ``ctroct`` with half-width
+    ``octwidth`` octaves (none for None), rows starting at C (``base_c``) or at A; ``tuning`` in
+    fractions of a chroma bin."""
     # Over all n_fft bins, as librosa does, so the widths of the bins kept match its values.
     frequencies = np.arange(1, n_fft) * sample_rate / n_fft
-    a0 = 27.5 * chroma.tuning / 440.0
+    a0 = 27.5 * 2.0 ** (tuning / n_chroma)
     positions = n_chroma * np.log2(frequencies / a0)
     positions = np.concatenate(([positions[0] - 1.5 * n_chroma], positions))
     widths = np.concatenate((np.maximum(np.diff(positions), 1.0), [1.0]))
@@ -379,8 +389,11 @@ def _librosa_chroma_weights(chroma: ChromaParams, n_fft: int, sample_rate: float
     distance = np.remainder(positions[None, :] - np.arange(n_chroma)[:, None] + half + 10 * n_chroma, n_chroma) - half
     weights = np.exp(-0.5 * (2 * distance / widths[None, :]) ** 2)
     weights /= np.linalg.norm(weights, axis=0, keepdims=True)
-    weights *= np.exp(-0.5 * ((positions / n_chroma - 5.0) / 2.0) ** 2)[None, :]
-    return np.roll(weights, -3 * (n_chroma // 12), axis=0)[:, : n_fft // 2 + 1]
+    if octwidth is not None:
+        weights *= np.exp(-0.5 * ((positions / n_chroma - ctroct) / octwidth) ** 2)[None, :]
+    if base_c:
+        weights = np.roll(weights, -3 * (n_chroma // 12), axis=0)
+    return np.ascontiguousarray(weights[:, : n_fft // 2 + 1])
 
 
 def dct_matrix(n_mfcc: int, n_mels: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:

@@ -284,3 +284,57 @@ def test_dct_basis_matches_scipy():
                 reference = scipy.fft.dct(x, type=dct_type, norm=norm, axis=0)[:n_mfcc]
                 np.testing.assert_allclose(dct_basis(n_mfcc, 24, dct_type, norm).numpy() @ x, reference,
                                            rtol=0, atol=1e-12)
+
+
+CHROMA_OPTIONS = [{}, {"tuning": None}, {"ctroct": 4.0, "octwidth": 1.0}, {"octwidth": None, "base_c": False},
+                  {"norm": np.inf}, {"norm": 2, "tuning": None, "n_chroma": 24}, {"norm": 1, "tuning": 0.2}]
+
+
+def detuned_chord(seconds: float, sr: int, deviation: float) -> np.ndarray:
+    t = np.arange(int(seconds * sr)) / sr
+    f0 = 440.0 * 2 ** (deviation / 12)
+    chord = sum(np.sin(2 * np.pi * f0 * 2 ** (k / 12) * t) / (1 + abs(k)) for k in (0, 3, 7, 12, -5))
+    return chord + 0.01 * np.random.default_rng(4).standard_normal(len(t))
+
+
+@pytest.mark.parametrize("options", CHROMA_OPTIONS)
+@pytest.mark.parametrize("clip", ["chord", "speech"])
+def test_chromagram_options_match_librosa_chroma_stft(signals, options, clip):
+    """librosa.feature.chroma_stft with the same options (tuning=None estimated from the input, as librosa
+    estimates it). librosa builds its chroma filters in float32, so agreement is to float32 rounding of
+    values in [0, 1]: 1e-6 (measured 2e-8); against librosa's filters in float64 the float64 layer is exact."""
+    y, sr = (detuned_chord(2.0, 22050, 0.27), 22050) if clip == "chord" else (signals["speech"], 16000)
+    layer = snn.Chromagram(sample_rate=sr, n_fft=2048, hop_length=512, pad_mode="constant", **options).double()
+    ours = layer(torch.from_numpy(y)).numpy()
+    kwargs = dict(options)
+    kwargs.setdefault("tuning", 0.0)
+    kwargs.setdefault("norm", np.inf)
+    reference = librosa.feature.chroma_stft(y=y, sr=sr, n_fft=2048, hop_length=512, **kwargs)
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-6)
+    if options.get("tuning", 0.0) is None:
+        tuning = librosa.estimate_tuning(S=np.abs(librosa.stft(y, n_fft=2048, hop_length=512)) ** 2, sr=sr,
+                                         bins_per_octave=options.get("n_chroma", 12))
+        assert layer.last_tuning == pytest.approx(tuning, abs=1e-12)
+        fb = librosa.filters.chroma(sr=sr, n_fft=2048, tuning=tuning, n_chroma=options.get("n_chroma", 12),
+                                    dtype=np.float64)
+        exact = librosa.util.normalize(fb @ (np.abs(librosa.stft(y, n_fft=2048, hop_length=512)) ** 2),
+                                       norm=kwargs["norm"], axis=-2)
+        np.testing.assert_allclose(ours, exact, rtol=0, atol=1e-10)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(st.floats(allow_nan=False), st.integers(-3, 4), st.sampled_from(["max", "l1", "l2", "inf", "x"])),
+       st.one_of(st.floats(-20, 20), st.just(float("inf"))), st.one_of(st.none(), st.floats(-3, 3)))
+def test_chromagram_option_refusals(norm, ctroct, octwidth):
+    norm_ok = norm in ("max", "l1", "l2") or (not isinstance(norm, str) and norm in (1, 2, math.inf))
+    ok = norm_ok and math.isfinite(ctroct) and (octwidth is None or octwidth > 0)
+    try:
+        snn.Chromagram(n_fft=256, norm=norm, ctroct=ctroct, octwidth=octwidth)
+    except SpectrogramError as error:
+        assert not ok
+        message = str(error)
+        named = [name for name, bad in (("norm", not norm_ok), ("ctroct", not math.isfinite(ctroct)),
+                                        ("octwidth", octwidth is not None and octwidth <= 0)) if bad]
+        assert any(name in message for name in named), message
+    else:
+        assert ok

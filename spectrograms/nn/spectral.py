@@ -8,6 +8,7 @@ import numbers
 import warnings
 from typing import Optional
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -16,8 +17,16 @@ from .._validate import (
     one_of,
 )
 from ..errors import InvalidInputError, InvalidTypeError
-from .._validate import MAX_BANDS, bounded_int, positive_float
-from ..filterbanks import Filterbank, check_mel_norm, chroma_filterbank, dct_basis, lifter_weights, mel_weights
+from .._validate import MAX_BANDS, bounded_int, finite_float, positive_float
+from ..filterbanks import (
+    Filterbank,
+    check_mel_norm,
+    chroma_filterbank,
+    dct_basis,
+    librosa_chroma_weights,
+    lifter_weights,
+    mel_weights,
+)
 from ..params import (
     ChromaParams,
     ErbParams,
@@ -277,40 +286,107 @@ class Chromagram(_SpectralTransform):
     ``norm``: the computation of :class:`spectrograms.planner.ChromagramPlan`.
 
     ``Chromagram(params[, chroma_params])`` (the seed's chroma by default), or keywords: the STFT keywords
-    of :class:`MelSpectrogram` plus librosa's ``n_chroma`` (12), ``tuning`` (0, in chroma bins), ``f_min``
-    (0), ``f_max`` (Nyquist) and ``norm`` (``"max"``, ``"l1"``, ``"l2"`` or None), which give
-    ``librosa.feature.chroma_stft``. See :func:`spectrograms.filterbanks.chroma_filterbank`.
+    of :class:`MelSpectrogram` plus librosa's ``n_chroma`` (12), ``tuning`` (0, in chroma bins; None
+    estimates it from each input as ``librosa.feature.chroma_stft`` does, pooled over the batch as
+    librosa pools channels), ``f_min`` (0), ``f_max`` (Nyquist), ``norm`` (``"max"``, ``"l1"``, ``"l2"``,
+    None, or librosa's numbers ``np.inf``, 1, 2) and ``librosa.filters.chroma``'s ``ctroct`` (5),
+    ``octwidth`` (2; None for no octave weighting) and ``base_c`` (True: rows start at C, else at A),
+    which give ``librosa.feature.chroma_stft``. See :func:`spectrograms.filterbanks.chroma_filterbank`.
     """
 
     def __init__(self, params: SpectrogramParams | None = None, chroma_params: ChromaParams | None = None, *,
                  sample_rate: float = 16000.0, n_fft: int = 400, win_length: int | None = None,
-                 hop_length: int | None = None, n_chroma: int = 12, tuning: float = 0.0, f_min: float = 0.0,
+                 hop_length: int | None = None, n_chroma: int = 12, tuning: float | None = 0.0, f_min: float = 0.0,
                  f_max: float | None = None, norm: str | None = "max", window_fn=torch.hann_window,
                  normalized: bool | str = False, wkwargs: dict | None = None, center: bool = True,
-                 pad_mode: str = "reflect"):
+                 pad_mode: str = "reflect", ctroct: float = 5.0, octwidth: float | None = 2.0, base_c: bool = True):
         arguments = locals()
         _objects_or_keywords(Chromagram.__init__, arguments,
-                             (*_STFT_KEYWORDS, "n_chroma", "tuning", "f_min", "f_max", "norm"),
+                             (*_STFT_KEYWORDS, "n_chroma", "tuning", "f_min", "f_max", "norm", "ctroct", "octwidth",
+                              "base_c"),
                              {"params": (params, SpectrogramParams), "chroma_params": (chroma_params, ChromaParams)})
         if params is None and chroma_params is not None:
             raise InvalidTypeError("the seed form needs params: Chromagram(params, chroma_params)")
-        torch_pad = None
+        torch_pad, filterbank = None, None
+        self._estimate_tuning = False
         if params is None:
             params, torch_pad = _stft_keywords(arguments), pad_mode
-            chroma_params = ChromaParams.librosa(n_chroma, tuning, norm, f_min, f_max)
+            ctroct = finite_float("ctroct", ctroct)
+            octwidth = None if octwidth is None else positive_float("octwidth", octwidth)
+            if not isinstance(base_c, bool):
+                raise InvalidTypeError(f"base_c must be a bool, got {type(base_c).__name__} {base_c!r}")
+            self._estimate_tuning = tuning is None
+            chroma_params = ChromaParams.librosa(n_chroma, 0.0 if tuning is None else tuning, _chroma_norm(norm),
+                                                 f_min, f_max)
+            self._octaves = (ctroct, octwidth, base_c)
+            if self._estimate_tuning:
+                filterbank = None  # the power spectrogram; the filters follow each input's tuning
+            elif (ctroct, octwidth, base_c) != (5.0, 2.0, True):
+                filterbank = self._librosa_filterbank(params, chroma_params, chroma_params.tuning_bins)
         chroma_params = ChromaParams() if chroma_params is None else chroma_params
+        if filterbank is None and not self._estimate_tuning:
+            filterbank = chroma_filterbank(params, chroma_params)
         power = 1.0 if chroma_params.shape == "gaussian" else 2.0  # the seed's chroma is of magnitudes
-        super().__init__(params, chroma_filterbank(params, chroma_params), power, None, pad_mode=torch_pad)
+        super().__init__(params, filterbank, power, None, pad_mode=torch_pad)
         self.chroma_params = chroma_params
         self.norm: Optional[str] = chroma_params.norm  # typed for TorchScript: None or a string
+        self._tuned_filters: dict = {}
+        if self._estimate_tuning:
+            self.frequencies = chroma_filterbank(params, chroma_params).frequencies
+
+    def _librosa_filterbank(self, params: SpectrogramParams, chroma: ChromaParams, tuning: float) -> Filterbank:
+        """librosa.filters.chroma with this layer's octave weighting and rotation, masked to [f_min, f_max]."""
+        ctroct, octwidth, base_c = self._octaves
+        weights = librosa_chroma_weights(params.sample_rate, params.stft.n_fft, chroma.n_chroma, tuning, ctroct,
+                                         octwidth, base_c)
+        bins = params.bin_frequencies()
+        weights[:, (bins < chroma.f_min) | (bins > chroma.resolved_f_max(params.sample_rate))] = 0.0
+        first = 0 if base_c else 9 * chroma.n_chroma // 12
+        centres = 440.0 * 2.0 ** ((tuning + first + np.arange(chroma.n_chroma)) / chroma.n_chroma - 9 / 12)
+        return Filterbank("chroma", weights, centres, chroma)
 
     def forward(self, waveform: torch.Tensor) -> torch.Tensor:
         signal = _in_float32(waveform)
         if torch.jit.is_scripting():  # (TorchScript has no super())
             chroma = normalize_frames(self._features_scripted(signal), self.norm)
+        elif self._estimate_tuning:
+            chroma = normalize_frames(self._chroma_of_estimated_tuning(signal), self.norm)
         else:
             chroma = normalize_frames(self._features(signal), self.norm)
         return chroma.to(waveform.dtype)
+
+    @torch.jit.unused
+    def _chroma_of_estimated_tuning(self, signal: torch.Tensor) -> torch.Tensor:
+        """librosa.feature.chroma_stft(tuning=None): the tuning of the power spectrogram's peaks
+        (librosa.estimate_tuning(S=power, bins_per_octave=n_chroma)), then that tuning's filters."""
+        from ..compat.librosa._tuning import _piptrack_tensor, pitch_tuning
+
+        power = self._features(signal)
+        n_bins = power.shape[-2]
+        pitch, mag = _piptrack_tensor(power.detach().cpu(), self.params.sample_rate, 2 * (n_bins - 1), 150.0,
+                                      4000.0, 0.1, None)
+        pitch, mag = pitch.numpy(), mag.numpy()
+        mask = pitch > 0
+        threshold = np.median(mag[mask]) if mask.any() else 0.0
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # silence: librosa's "empty frequency set" warning, tuning 0
+            tuning = pitch_tuning(pitch[(mag >= threshold) & mask], bins_per_octave=self.chroma_params.n_chroma)
+        key = (tuning, power.dtype, power.device)
+        if key not in self._tuned_filters:  # at most 100 tunings (librosa's 0.01-bin histogram)
+            filterbank = self._librosa_filterbank(self.params, self.chroma_params, tuning)
+            self._tuned_filters[key] = filterbank.dense(power.dtype).to(power.device)
+        self.last_tuning = tuning
+        return torch.matmul(self._tuned_filters[key], power)
+
+
+def _chroma_norm(norm):
+    """librosa's numeric frame norms as the names ChromaParams takes: np.inf is "max", 1 "l1", 2 "l2"."""
+    if isinstance(norm, numbers.Real) and not isinstance(norm, bool):
+        names = {math.inf: "max", 1: "l1", 2: "l2"}
+        if norm in names:
+            return names[norm]
+        raise InvalidInputError(f"norm must be 'max', 'l1', 'l2', None or librosa's np.inf, 1, 2; got {norm!r}")
+    return norm
 
 
 @torch.jit.unused
