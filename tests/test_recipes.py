@@ -94,7 +94,8 @@ def test_classifier_output_does_not_depend_on_frames_past_the_length():
 def test_every_config_is_covered_by_a_test():
     # Each config below is smoke-run by one of the tests in this file; a new config needs one too.
     assert {p.name for p in CONFIGS.glob("*.yaml")} == {
-        "audio_classification.yaml", "audio_folder.yaml", "ddp.yaml", "jax_classification.yaml", "shards.yaml"}
+        "audio_classification.yaml", "audio_folder.yaml", "ddp.yaml", "jax_classification.yaml", "shards.yaml",
+        "kaldi_fbank.yaml", "whisper.yaml"}  # the front-end configs: tests/test_frontend_kinds.py
 
 
 @pytest.mark.parametrize("config", ["audio_classification.yaml", "audio_folder.yaml"])

@@ -1,0 +1,123 @@
+"""The model front-end kinds of FeatureConfig (spectrograms/data/frontend_kinds.py): Kaldi fbank and
+Whisper's log-mel through the DataModule's collate, ``spectrograms extract`` and the recipe configs
+configs/kaldi_fbank.yaml and configs/whisper.yaml (each smoke-run with a tiny synthetic set)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings, strategies as st
+
+from spectrograms import whisper
+from spectrograms.compliance import kaldi
+from spectrograms.data.feature_config import FeatureConfig
+from spectrograms.data.datamodule import SpectrogramCollate
+from spectrograms.errors import InvalidInputError, SpectrogramError
+
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+KALDI = FeatureConfig(kind="kaldi_fbank", n_bands=40, use_energy=True, frame_shift=12.5)
+WHISPER = FeatureConfig(kind="whisper", n_bands=80)
+pytestmark = pytest.mark.filterwarnings("ignore:LightningCLI's args parameter:UserWarning")
+
+
+def _clips():
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal(n).astype(np.float32) * 0.1 for n in (16000, 9000, 4000)]
+
+
+def test_kaldi_kind_is_the_compliance_fbank_transposed():
+    plan = KALDI.build_plan()
+    for clip in _clips():
+        expected = kaldi.fbank(torch.from_numpy(clip)[None], num_mel_bins=40, use_energy=True, frame_shift=12.5).T
+        assert torch.equal(plan.compute(clip).tensor, expected)
+    assert KALDI.n_features == 41 and plan.compute(_clips()[0]).floor == pytest.approx(np.log(np.finfo(np.float32).eps))
+
+
+def test_whisper_kind_is_log_mel_spectrogram():
+    plan = WHISPER.build_plan()
+    clip = _clips()[0]
+    result = plan.compute(clip)
+    assert torch.equal(result.tensor, whisper.log_mel_spectrogram(clip))
+    # The padding value is what whisper gives the clip padded with silence.
+    padded = whisper.log_mel_spectrogram(np.concatenate([clip, np.zeros(8000, np.float32)]))
+    assert result.floor == pytest.approx(float(padded[:, -10:].max()), abs=1e-6)
+    assert WHISPER.n_features == 80 and FeatureConfig(kind="whisper", n_bands=128).n_features == 128
+
+
+@pytest.mark.parametrize("config", [KALDI, WHISPER], ids=["kaldi_fbank", "whisper"])
+def test_collate_pads_each_item_with_its_floor(config):
+    clips = _clips()
+    batch = SpectrogramCollate(config)([(torch.from_numpy(c), i) for i, c in enumerate(clips)])
+    plan = config.build_plan()
+    assert batch.features.shape[:2] == (3, config.n_features)
+    for row, clip, n in zip(batch.features, clips, batch.lengths.tolist()):
+        result = plan.compute(clip)
+        assert n == result.n_frames
+        torch.testing.assert_close(row[:, :n], result.tensor)
+        assert torch.all(row[:, n:] == result.floor)
+
+
+def test_extract_writes_the_kaldi_kind(tmp_path):
+    import soundfile as sf
+
+    from spectrograms.data.precomputed import PrecomputedFeatureDataset
+    from spectrograms.extract import extract
+
+    (tmp_path / "in" / "a").mkdir(parents=True)
+    for i, clip in enumerate(_clips()):
+        sf.write(tmp_path / "in" / "a" / f"{i}.wav", clip, 16000, subtype="FLOAT")
+    extract(tmp_path / "in", tmp_path / "out", feature=KALDI, shard_size=2, dtype="float32", workers=1,
+            progress=False)
+    dataset = PrecomputedFeatureDataset(tmp_path / "out")
+    assert dataset.features == KALDI and len(dataset) == 3
+    for index, row in enumerate(dataset.rows):
+        clip = sf.read(row["path"], dtype="float32")[0]
+        assert torch.equal(dataset[index][0], KALDI.build_plan().compute(clip).tensor)
+
+
+@pytest.mark.parametrize("fields, words", [
+    (dict(kind="whisper"), "n_bands must be 80 or 128"),
+    (dict(kind="whisper", n_bands=80, sample_rate=8000), "sample_rate must be 16000"),
+    (dict(kind="kaldi_fbank", frame_length=0.01), "frame_length"),
+    (dict(kind="kaldi_fbank", n_bands=400), "num_mel_bins"),
+    (dict(kind="kaldi_fbank", dither=-1.0 + 0j), "dither"),
+    (dict(kind="kaldi_fbank", use_energy="yes"), "use_energy"),
+])
+def test_bad_front_end_fields_are_named(fields, words):
+    with pytest.raises(SpectrogramError, match=words):
+        FeatureConfig(**fields)
+
+
+@settings(max_examples=40, deadline=None)
+@given(kind=st.sampled_from(["kaldi_fbank", "whisper"]),
+       n_bands=st.one_of(st.integers(-5, 300), st.floats(allow_nan=True), st.none(), st.text(max_size=3)),
+       frame_length=st.one_of(st.floats(-10, 100), st.just(float("nan"))),
+       dither=st.one_of(st.floats(-2, 2), st.just(float("inf"))))
+def test_front_end_kinds_refuse_or_build(kind, n_bands, frame_length, dither):
+    """Any field values: a named library error or a config that computes, never another exception."""
+    try:
+        config = FeatureConfig(kind=kind, n_bands=n_bands, frame_length=frame_length, dither=dither)
+    except SpectrogramError:
+        return
+    result = config.build_plan().compute(np.zeros(16000, np.float32))
+    assert result.tensor.shape[0] == config.n_features and torch.isfinite(result.tensor).all()
+
+
+@pytest.mark.parametrize("config, n_bins", [("kaldi_fbank.yaml", 80), ("whisper.yaml", 80)])
+def test_front_end_config_fits(config, n_bins, tmp_path):
+    from spectrograms.recipes.audio_classification import cli_main
+
+    cli = cli_main(["fit", "--config", str(CONFIGS / config), "--data.n_items", "48", "--data.batch_size", "8",
+                    "--data.num_workers", "0", "--trainer.fast_dev_run", "2", "--trainer.default_root_dir",
+                    str(tmp_path), "--trainer.logger.save_dir", str(tmp_path)])
+    assert cli.trainer.state.finished and cli.model.hparams.n_bins == n_bins
+    assert cli.datamodule.features.kind == config.removesuffix(".yaml")
+    assert {"train_loss_step", "val_loss"} <= set(cli.trainer.callback_metrics)
+
+
+def test_invalid_input_error_is_raised_for_a_short_clip():
+    with pytest.raises(InvalidInputError, match="frame_length"):
+        KALDI.build_plan().compute(np.zeros(100, np.float32))
