@@ -206,8 +206,17 @@ def _fir_resample(y: torch.Tensor, up: int, down: int, h: np.ndarray) -> torch.T
         blocks = padded.unfold(-1, block, step)  # (rows, n_blocks, block)
         response = ops.rfft(torch.as_tensor(h * up, dtype=y.dtype, device=y.device), block)
         # h is symmetric, so the circular convolution's last `step` samples are the wanted correlation
-        filtered = ops.irfft(ops.rfft(blocks.contiguous()) * response, block)[..., taps - 1:]
-        result = filtered.reshape(flat.shape[0], 1, -1)[..., :n:down]
+        product = ops.rfft(blocks.contiguous()) * response
+        if down == 2:
+            # halving in the frequency domain: the even samples of the circular convolution are the
+            # inverse of half as many bins, (C[k] + C[k + block / 2]) / 2 (taps odd, so step is even)
+            quarter = block // 4
+            folded = (product[..., : quarter + 1] + product[..., 2 * quarter - quarter:].flip(-1).conj()) / 2
+            filtered = ops.irfft(folded, block // 2)[..., (taps - 1) // 2:]
+            result = filtered.reshape(flat.shape[0], 1, -1)[..., : -(-n // 2)]
+        else:
+            filtered = ops.irfft(product, block)[..., taps - 1:]
+            result = filtered.reshape(flat.shape[0], 1, -1)[..., :n:down]
     return result.reshape(*y.shape[:-1], result.shape[-1])
 
 
