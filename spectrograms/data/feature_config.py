@@ -44,10 +44,10 @@ class FeatureConfig:
         kind: ``"linear"`` (FFT bins), ``"mel"``, ``"erb"``, ``"loghz"`` (log-spaced bands),
             ``"mfcc"``, ``"chroma"``, or a model front-end (spectrograms/data/frontend_kinds.py):
             ``"kaldi_fbank"`` (:func:`spectrograms.compliance.kaldi.fbank`: ``n_bands`` mel bins from
-            ``f_min`` (default 20 Hz) to ``f_max`` (default Nyquist), povey window, ``frame_length`` /
-            ``frame_shift`` / ``dither`` / ``use_energy``; ``n_fft``, ``hop_size``, ``window``, ``scale``
-            and ``floor_db`` do not apply) or ``"whisper"`` (openai-whisper's log-mel: 16 kHz,
-            ``n_bands`` 80 or 128; the framing is whisper's). Default ``"mel"``.
+            ``f_min`` (default 20 Hz) to ``f_max`` (default Nyquist), frames of ``n_fft`` samples every
+            ``hop_size`` (400 and 160 are Kaldi's 25 and 10 ms at 16 kHz), povey window, no dither;
+            ``window``, ``scale`` and ``floor_db`` do not apply) or ``"whisper"`` (openai-whisper's log-mel:
+            16 kHz, ``n_bands`` 80 or 128; the framing is whisper's). Default ``"mel"``.
         scale: ``"power"``, ``"magnitude"`` or ``"db"`` (default) for linear/mel/erb/loghz. MFCCs are
             always computed from mel dB and chroma from power, so it is ignored for those.
         sample_rate: rate in Hz the audio is loaded (or synthesised) at. Default 16000.
@@ -62,10 +62,6 @@ class FeatureConfig:
         floor_db: dB floor for ``scale="db"`` and MFCCs, and the value dB batches are padded with.
             Default -80.
         n_mfcc: coefficients for ``kind="mfcc"``. Default 13.
-        frame_length, frame_shift: ``kind="kaldi_fbank"``'s frames in milliseconds. Defaults 25 and 10.
-        dither: ``kind="kaldi_fbank"``'s dither (Kaldi's default is 1; 0, the default here, makes the
-            features deterministic).
-        use_energy: ``kind="kaldi_fbank"``: the log energy as a first extra feature. Default False.
 
     Raises:
         spectrograms.InvalidInputError: from :meth:`build_plan` (called by the constructor to fail at
@@ -83,10 +79,6 @@ class FeatureConfig:
     f_max: float | None = None
     floor_db: float = -80.0
     n_mfcc: int = 13
-    frame_length: float = 25.0
-    frame_shift: float = 10.0
-    dither: float = 0.0
-    use_energy: bool = False
 
     def __post_init__(self):
         if not isinstance(self.kind, str) or self.kind not in _DEFAULT_F_MIN:
@@ -102,7 +94,6 @@ class FeatureConfig:
             "linear": self.n_fft // 2 + 1,
             "mfcc": self.n_mfcc,
             "chroma": 12,
-            "kaldi_fbank": self.n_bands + int(bool(self.use_energy)),
         }.get(self.kind, self.n_bands)
 
     def spectrogram_params(self) -> SpectrogramParams:
@@ -119,14 +110,17 @@ class FeatureConfig:
             :class:`~spectrograms.data.frontend_kinds.KaldiFbankPlan` / ``WhisperLogMelPlan``.
         """
         if self.kind == "kaldi_fbank":
-            if not isinstance(self.use_energy, bool):
-                raise InvalidInputError(f"use_energy must be a bool, got {self.use_energy!r}")
+            # Kaldi takes frames in ms and truncates ms * rate to samples: half a sample more than n_fft
+            # (hop_size) keeps that truncation from landing one sample short.
+            params = self.spectrogram_params()  # checks n_fft, hop_size and sample_rate by name
+            rate = float(params.sample_rate)
             return KaldiFbankPlan(dict(
-                sample_frequency=self.sample_rate, num_mel_bins=self.n_bands, frame_length=self.frame_length,
-                frame_shift=self.frame_shift, dither=self.dither, use_energy=self.use_energy,
+                sample_frequency=rate, num_mel_bins=self.n_bands,
+                frame_length=(params.stft.n_fft + 0.5) * 1000.0 / rate,
+                frame_shift=(params.stft.hop_size + 0.5) * 1000.0 / rate, dither=0.0,
                 low_freq=_DEFAULT_F_MIN[self.kind] if self.f_min is None else self.f_min,
-                high_freq=0.0 if self.f_max is None else self.f_max, preemphasis_coefficient=0.97,
-                window_type="povey", snip_edges=True))
+                high_freq=0.0 if self.f_max is None else self.f_max, round_to_power_of_two=True,
+                preemphasis_coefficient=0.97, window_type="povey", snip_edges=True))
         if self.kind == "whisper":
             if self.sample_rate != 16000:
                 raise InvalidInputError(f"sample_rate must be 16000 for the whisper kind, got {self.sample_rate!r}")
