@@ -461,9 +461,9 @@ class MFCC(nn.Module):
 
     torchaudio form ``MFCC(sample_rate=16000, n_mfcc=40, dct_type=2, norm="ortho", log_mels=False,
     melkwargs=None)``: as ``torchaudio.transforms.MFCC``: a :class:`MelSpectrogram` from ``melkwargs``,
-    then dB with ``top_db=80`` (or ``log(mel + 1e-6)`` with ``log_mels``), then the DCT (``dct_type``
-    2, torchaudio's, or librosa's 1 and 3; ``norm`` ``"ortho"`` or None, as ``scipy.fft.dct``) and
-    librosa's ``lifter`` (default 0, none); also positionally (``MFCC(16000, 13)``).
+    then dB with ``top_db=80`` (or ``log(mel + 1e-6)`` with ``log_mels``), then the DCT-II (``dct_type``
+    2, torchaudio's only type; ``norm`` ``"ortho"`` or None, as ``scipy.fft.dct``) and librosa's
+    ``lifter`` (default 0, none); also positionally (``MFCC(16000, 13)``).
 
     The DCT (times the lifter) is a buffer of shape ``(n_mfcc, n_mels)``.
     """
@@ -488,9 +488,8 @@ class MFCC(nn.Module):
             self.log_mels = False
             basis64 = plan.basis(torch.float64)
         else:
-            if isinstance(dct_type, bool) or dct_type not in (1, 2, 3):
-                raise InvalidInputError(f"dct_type must be 1, 2 or 3 (scipy's DCT types, as librosa; torchaudio's "
-                                        f"is 2), got {dct_type!r}")
+            if isinstance(dct_type, bool) or dct_type != 2:  # torchaudio's only type (librosa's 1 and 3: compat)
+                raise InvalidInputError(f"dct_type must be 2 (the DCT-II, torchaudio's only type), got {dct_type!r}")
             if norm not in (None, "ortho"):
                 raise InvalidInputError(f"norm must be 'ortho' or None (unnormalised DCT), got {norm!r}")
             if melkwargs is not None and not isinstance(melkwargs, dict):
