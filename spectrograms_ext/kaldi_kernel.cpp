@@ -182,10 +182,13 @@ bool frame_features(const Job<T, W>& job, typename Fftw<W>::Plan plan, int64_t b
     result = values;
     n_features = job.n_bands;
   }
-  if (job.use_log) log_floored(result, result, n_features);
+  // Rounded to T first and the log taken there: for float32 output the vectorised float log (about
+  // 1 ulp) of the rounded value is as good as libm's scalar double log, which cost 20 ns a value.
   for (int64_t i = 0; i < n_features; ++i) features[i] = T(result[i]);
-  // Checked on the output: a float32 value out of range comes out Inf even when worked in double.
+  // Checked before the log, which would floor a NaN and map Inf to a finite number; a float32 value
+  // out of range comes out Inf here even when worked in double.
   const bool finite = all_finite(features, n_features) && std::isfinite(T(energy));
+  if (job.use_log) log_floored(features, features, n_features);
   if (job.energy_col >= 0) row[job.energy_col] = T(energy);
   job.energy_out[b * job.n_frames + f] = T(energy);
   return finite;
