@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from . import ops
 from ._validate import call_native, positive_float, positive_int
 from .errors import InvalidInputError, InvalidTypeError
+from .effects import add_noise, phase_vocoder, pitch_shift, speed  # noqa: F401  (torchaudio.functional's effects)
 
 __all__ = [
     "resample",
@@ -58,6 +59,7 @@ def _integer_rate(name: str, value) -> int:
 
 
 _RESAMPLING_METHODS = ("sinc_interp_hann", "sinc_interp_kaiser")
+_MAX_KERNEL_TAPS = 2**28
 _KAISER_BETA = 14.769656459379492  # torchaudio's default: a -60 dB stop band for lowpass_filter_width=6
 
 
@@ -88,6 +90,13 @@ def sinc_resample_kernel(orig_freq: int, new_freq: int, lowpass_filter_width: in
     # The cut-off sits just below the lower of the two Nyquist frequencies, so nothing aliases.
     base_freq = min(orig_freq, new_freq) * rolloff
     width = math.ceil(lowpass_filter_width * orig_freq / base_freq)
+    # Refused before allocating: rates with a small gcd (48000 -> 50854 Hz: 25427 rows of 24000+ taps) make a
+    # kernel of gigabytes, and its temporaries several times that.
+    if new_freq * (2 * width + orig_freq) > _MAX_KERNEL_TAPS:
+        raise InvalidInputError(
+            f"resampling {orig_freq} -> {new_freq} (rates divided by their gcd) needs a kernel of "
+            f"{new_freq} x {2 * width + orig_freq} taps, more than {_MAX_KERNEL_TAPS}; round the rates to a "
+            "ratio with a larger common divisor (e.g. 48000 -> 50850 instead of 50854)")
     # Computed in ``compute_dtype`` in torchaudio's order of operations: its functional form builds the
     # kernel in the waveform's dtype, its layer in float64, and float32 kernels built the two ways differ
     # by up to 2e-5 of the output for rates like 16 -> 22.05 kHz.

@@ -6,7 +6,6 @@ phase's window), so they differ by float rounding only. torchaudio runs with its
 the waveform's, so that its Kaiser constants are in that dtype too (see tests/test_functional.py).
 """
 
-import math
 
 import pytest
 import torch
@@ -141,3 +140,9 @@ def test_bad_kernel_options_are_refused_by_name(width, rolloff):
         SF.resample(torch.zeros(100), 16000, 8000, lowpass_filter_width=width)
     with pytest.raises(SpectrogramError, match="rolloff"):
         SF.resample(torch.zeros(100), 16000, 8000, rolloff=rolloff)
+
+
+def test_huge_kernels_are_refused_before_allocating():
+    """48000 -> 50854 Hz has gcd 2: a 25427 x 24000-tap kernel (gigabytes); refused by its rates."""
+    with pytest.raises(InvalidInputError, match="48000 -> 50854|24000 -> 25427"):
+        SF.resample(torch.zeros(100), 48000, 50854)

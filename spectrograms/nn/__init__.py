@@ -31,11 +31,12 @@ from .spectral import (
     MelSpectrogram,
     Spectrogram,
 )
-from . import frontends, toolbox
+from . import effects, frontends, toolbox
 from .cqt import CQT
 from .streaming import PCEN, StreamingFeatures
 from .frontends import *  # noqa: F403 (its __all__)
 from .toolbox import *  # noqa: F403 (its __all__)
+from .effects import *  # noqa: F403 (its __all__)
 
 __all__ = [
     "Spectrogram",
@@ -54,6 +55,7 @@ __all__ = [
     "ComputeDeltas",
     "frame_lengths",
     *toolbox.__all__,
+    *effects.__all__,
     *frontends.__all__,
 ]
 
