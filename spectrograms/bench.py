@@ -374,6 +374,7 @@ def main(argv: list[str] | None = None) -> int:
         for note in onnx_notes:
             print(f"  note: {note}")
     print(), frontends_main(["--quick"] * args.quick + ["--no-peers"] * args.no_peers)  # model front-end rows
+    print(), __import__("spectrograms.bench_toolbox", fromlist=["main"]).main(["--quick"] * args.quick + ["--no-peers"] * args.no_peers)  # toolbox rows (issue 15)
     print("\ntwo Python threads calling plan.compute (intra-op threads 1), throughput over one thread:")
     for s in scaling:
         print(f"  {s['clip_seconds']} s clips ({s['seconds_per_call'] * 1e6:.0f} us per call): {s['speedup']:.2f}×; "
