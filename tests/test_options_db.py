@@ -46,7 +46,7 @@ def clips(speech):
 @pytest.mark.parametrize("kind", sorted(FUNCTIONS))
 @pytest.mark.parametrize("ref", [1.0, 2.5, 1e-3, np.max, np.median, lambda s: float(np.mean(s))])
 @pytest.mark.parametrize("top_db", [None, 80.0, 40.0, 0.0])
-@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("dtype", [np.float64, pytest.param(np.float32, marks=pytest.mark.slow)])
 @pytest.mark.parametrize("clip", ["speech", "tones"])
 def test_ref_and_top_db_match_librosa(clips, kind, ref, top_db, dtype, clip):
     db_function, power_function, bands = FUNCTIONS[kind]
