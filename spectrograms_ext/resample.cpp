@@ -115,11 +115,28 @@ void resample_kernel(const T* signal, int64_t n_signals, int64_t length, const T
         if (count <= 0) continue;
         T* a = acc.data();
         std::fill(a, a + count, T(0));
-        // Four taps per pass over the run: the partial sums stay in registers for four multiply-adds
-        // instead of one (same order of additions as one tap at a time).
+        // Eight, then four taps per pass over the run: the partial sums stay in registers for several
+        // multiply-adds instead of one (same order of additions as one tap at a time).
         const std::vector<Tap<T>>& row = phase_taps[j];
         const T* base = streams.data();
         size_t t = 0;
+        for (; t + 8 <= row.size(); t += 8) {
+          T h[8];
+          const T* src[8];
+          for (int l = 0; l < 8; ++l) h[l] = row[t + l].value, src[l] = base + row[t + l].offset;
+          for (int64_t i = 0; i < count; ++i) {
+            T v = a[i];
+            v += h[0] * src[0][i];
+            v += h[1] * src[1][i];
+            v += h[2] * src[2][i];
+            v += h[3] * src[3][i];
+            v += h[4] * src[4][i];
+            v += h[5] * src[5][i];
+            v += h[6] * src[6][i];
+            v += h[7] * src[7][i];
+            a[i] = v;
+          }
+        }
         for (; t + 4 <= row.size(); t += 4) {
           const T h0 = row[t].value, h1 = row[t + 1].value, h2 = row[t + 2].value, h3 = row[t + 3].value;
           const T *s0 = base + row[t].offset, *s1 = base + row[t + 1].offset, *s2 = base + row[t + 2].offset,
