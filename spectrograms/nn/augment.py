@@ -14,6 +14,7 @@ from .._validate import (
     one_of,
     positive_float,
 )
+from .._deltas import edge_matrices, savgol_coefficients
 from ..errors import InvalidInputError
 
 
@@ -136,28 +137,50 @@ class UtteranceNorm(nn.Module):
 
 
 class ComputeDeltas(nn.Module):
-    """Delta (time-derivative) coefficients along the frames axis, as ``torchaudio.transforms.ComputeDeltas``.
+    """Delta (time-derivative) coefficients along the frames axis, as ``torchaudio.transforms.ComputeDeltas``
+    and ``librosa.feature.delta``.
 
-    ``d_t = sum_{n=1..N} n (c_{t+n} - c_{t-n}) / (2 sum n^2)`` with ``N = (win_length - 1) // 2``, the
-    edges padded by ``mode`` (``"replicate"`` default). Input and output ``(..., bins, frames)``; apply
-    twice for delta-deltas.
+    The ``order``-th Savitzky-Golay derivative over ``win_length`` frames (order 1 is torchaudio's
+    ``d_t = sum_n n (c_{t+n} - c_{t-n}) / (2 sum n^2)``), the edges padded by ``mode``
+    (``"replicate"`` default, ``"reflect"``, ``"circular"``, ``"constant"``) or, with librosa's
+    ``"interp"``, fitted by the polynomial through the first/last ``win_length`` frames. The weights
+    are float64 numbers cast to the input's dtype in forward, so a float64 input is float64-exact
+    whatever dtype the module was moved to. Input and output ``(..., bins, frames)``.
     """
 
-    def __init__(self, win_length: int = 5, mode: str = "replicate"):
+    def __init__(self, win_length: int = 5, mode: str = "replicate", order: int = 1):
         super().__init__()
         if isinstance(win_length, bool) or not isinstance(win_length, int) or win_length < 3:
             raise InvalidInputError(f"win_length must be an int >= 3, got {win_length!r}")
-        self.win_length, self.mode = win_length, one_of("mode", mode, ("replicate", "reflect", "circular", "constant"))
-        n = (win_length - 1) // 2
-        kernel = torch.arange(-n, n + 1, dtype=torch.float32) / (n * (n + 1) * (2 * n + 1) / 3)
-        # Derived from win_length, so not part of the state_dict; a buffer so that .to(device) moves it.
-        self.register_buffer("kernel", kernel.reshape(1, 1, -1), persistent=False)
+        if isinstance(order, bool) or not isinstance(order, int) or not 1 <= order < win_length:
+            raise InvalidInputError(f"order must be an int in [1, win_length={win_length}), got {order!r}")
+        self.win_length, self.order = win_length, order
+        self.mode = one_of("mode", mode, ("replicate", "reflect", "circular", "constant", "interp"))
+        # An even win_length uses the centred odd window below it, as torchaudio does.
+        width = 2 * ((win_length - 1) // 2) + 1
+        if width <= order:
+            raise InvalidInputError(f"order={order} needs win_length > {order} (odd), got {win_length}")
+        self._width = width
+        self._coeffs: List[float] = savgol_coefficients(width, order, order)
+        left, right = edge_matrices(width, order, order)
+        self._left: List[List[float]] = left
+        self._right: List[List[float]] = right
 
     def forward(self, specgram: torch.Tensor) -> torch.Tensor:
-        n = (self.win_length - 1) // 2
-        flat = specgram.reshape(-1, 1, specgram.shape[-1])
+        n = (self._width - 1) // 2
+        frames = specgram.shape[-1]
+        flat = specgram.reshape(-1, 1, frames)
+        kernel = torch.tensor(self._coeffs, dtype=specgram.dtype, device=specgram.device).reshape(1, 1, -1)
+        if self.mode == "interp":
+            if frames < self._width:
+                raise InvalidInputError(f"mode='interp' needs at least win_length={self._width} frames, got {frames}")
+            inner = F.conv1d(flat, kernel)
+            left = torch.tensor(self._left, dtype=specgram.dtype, device=specgram.device)
+            right = torch.tensor(self._right, dtype=specgram.dtype, device=specgram.device)
+            out = torch.cat([flat[..., :self._width] @ left.T, inner, flat[..., frames - self._width:] @ right.T], dim=-1)
+            return out.reshape(specgram.shape)
         padded = F.pad(flat, (n, n), mode=self.mode)
-        return F.conv1d(padded, self.kernel.to(specgram.dtype)).reshape(specgram.shape)
+        return F.conv1d(padded, kernel).reshape(specgram.shape)
 
     def extra_repr(self) -> str:
-        return f"win_length={self.win_length}, mode={self.mode!r}"
+        return f"win_length={self.win_length}, mode={self.mode!r}, order={self.order}"
