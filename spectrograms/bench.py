@@ -363,6 +363,7 @@ def main(argv: list[str] | None = None) -> int:
     print(compat_table(compat))
     for note in compat_notes:
         print(f"  note: {note}")
+    print("\n" + importlib.import_module("spectrograms.bench_librosa").report(args.quick))  # librosa descriptors
     print("\nstreams: a warm 10 ms push (160 samples at 16 kHz, 80 mels, one thread), best of interleaved runs:")
     print(stream_table(streaming))
     for note in stream_notes:

@@ -89,3 +89,9 @@ def main(argv=None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def report(quick: bool = False) -> str:
+    """The table for ``python -m spectrograms.bench`` (10 s and one run with ``--quick``)."""
+    seconds, repeats = (10.0, 1) if quick else (120.0, 3)
+    return librosa_table(librosa_rows(seconds, repeats), seconds)
