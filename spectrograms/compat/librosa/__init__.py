@@ -12,7 +12,8 @@ from ._convert import fft_frequencies, hz_to_mel, hz_to_octs, mel_frequencies, m
 from ._resample import resample
 from ._spectrum import amplitude_to_db, db_to_amplitude, db_to_power, griffinlim, istft, power_to_db, stft
 from ._util import ParameterError, get_window
+from .constantq import cqt, icqt, vqt
 
 __all__ = ["feature", "filters", "onset", "ParameterError", "stft", "istft", "power_to_db", "amplitude_to_db",
            "db_to_power", "db_to_amplitude", "griffinlim", "hz_to_mel", "mel_to_hz", "hz_to_octs", "mel_frequencies",
-           "fft_frequencies", "resample", "get_window"]
+           "fft_frequencies", "resample", "get_window", "cqt", "vqt", "icqt"]
