@@ -112,7 +112,9 @@ def _ast_close(ours, theirs, exact):
     ill-conditioned in float32: up to ~1.4e-4 after AST's scaling here); there within 1e-6 of the float64 value."""
     ours, theirs = np.asarray(ours, np.float64), np.asarray(theirs, np.float64)
     own_error = np.abs(theirs - exact)
-    assert (own_error > 1e-4).mean() < 1e-3  # a handful of elements, not a systematic difference
+    # a handful of elements, not a systematic difference: about 0.1 % of them without AST's scaling by
+    # 1 / (2 std) (raw log-mel, 9x larger errors), far fewer with it
+    assert (own_error > 1e-4).mean() < 5e-3
     np.testing.assert_allclose(np.where(own_error > 1e-4, exact, ours), np.where(own_error > 1e-4, exact, theirs),
                                atol=1e-4, rtol=0)
     np.testing.assert_allclose(ours, exact, atol=1e-5, rtol=0)
