@@ -35,7 +35,8 @@ from .compliance.kaldi import mel_scale as kaldi_mel_scale
 from .errors import InvalidInputError, InvalidTypeError
 from .whisper import whisper_log_mel
 
-__all__ = ["WhisperFeatureExtractor", "ASTFeatureExtractor", "SeamlessM4TFeatureExtractor", "BatchFeature"]
+__all__ = ["WhisperFeatureExtractor", "ASTFeatureExtractor", "SeamlessM4TFeatureExtractor", "BatchFeature",
+           "ast_features", "seamless_features"]
 
 _log = logging.getLogger(__name__)
 _PADDINGS = {True: "longest", False: "do_not_pad", "longest": "longest", "max_length": "max_length",
@@ -374,15 +375,25 @@ class ASTFeatureExtractor(_Extractor):
         _check_sampling_rate(self, sampling_rate)
         signal, lengths, _ = _collect(raw_speech)
         _check_frames(lengths, int(self.sampling_rate * 25.0 * 0.001), "AST")
-        features = _ast_fbank(signal, lengths, float(self.sampling_rate), self.num_mel_bins)
-        if features.shape[1] >= self.max_length:
-            features = features[:, :self.max_length]
-        else:  # fbank_batch already zeroes the frames past each item's own count
-            features = torch.nn.functional.pad(features, (0, 0, 0, self.max_length - features.shape[1]))
-        if self.do_normalize:
-            features = self.normalize(features)
+        features = ast_features(signal, lengths, sampling_rate=self.sampling_rate, num_mel_bins=self.num_mel_bins,
+                                max_length=self.max_length, mean=self.mean if self.do_normalize else None,
+                                std=self.std)
         values = features.float()
         return _batch_feature({"input_values": list(values) if return_tensors is None else values}, return_tensors)
+
+
+def ast_features(signal: torch.Tensor, lengths: torch.Tensor, *, sampling_rate: float = 16000,
+                 num_mel_bins: int = 128, max_length: int = 1024, mean: float | None = -4.2677393,
+                 std: float = 4.5689974) -> torch.Tensor:
+    """AST's features of a padded batch ``signal (batch, time)`` with ``lengths (batch,)``: Kaldi fbank
+    (Hanning window), cut or zero-padded to ``max_length`` frames, ``(x - mean) / (2 std)`` unless
+    ``mean`` is None. Float64 ``(batch, max_length, num_mel_bins)``; differentiable."""
+    features = _ast_fbank(signal, lengths, float(sampling_rate), num_mel_bins)
+    if features.shape[1] >= max_length:
+        features = features[:, :max_length]
+    else:  # the frames past each item's own count are already zero
+        features = torch.nn.functional.pad(features, (0, 0, 0, max_length - features.shape[1]))
+    return features if mean is None else (features - mean) / (std * 2)
 
 
 # A power of two, so the scaling is exact: it lifts every power-spectrum bin of float32 audio in [-1, 1]
@@ -405,10 +416,10 @@ def _ast_fbank(signal, lengths, sampling_rate, num_mel_bins):
     log_power, counts = spectrogram_batch(signal.double() * _AST_SCALE, lengths, sample_frequency=sampling_rate,
                                           window_type="hanning")
     power = log_power[..., :-1].exp()  # column 0 holds the log energy, but 0 Hz has no weight below
-    bank = _kaldi_mel_bank(num_mel_bins, 2 * power.shape[-1], sampling_rate, 20.0).to(power.dtype)
+    bank = _kaldi_mel_bank(num_mel_bins, 2 * power.shape[-1], sampling_rate, 20.0).to(dtype=power.dtype, device=power.device)
     mel = (power @ bank.T) * (1.0 / _AST_SCALE**2)
     features = mel.clamp(min=torch.finfo(torch.float32).eps).log()
-    return features * (torch.arange(features.shape[1])[None, :] < counts[:, None])[..., None]
+    return features * (torch.arange(features.shape[1], device=features.device)[None, :] < counts[:, None])[..., None]
 
 
 def _kaldi_mel_bank(num_bins, padded, sampling_rate, low_freq):
@@ -478,34 +489,50 @@ class SeamlessM4TFeatureExtractor(_Extractor):
         if return_attention_mask is None:
             return_attention_mask = self.return_attention_mask
         signal, lengths, _ = _collect(raw_speech, channels=True)
-        _check_frames(lengths, 400, "SeamlessM4T")
-        features, counts = fbank_batch(signal.double() * 32768.0, lengths, sample_frequency=float(self.sampling_rate),
-                                       num_mel_bins=self.num_mel_bins, low_freq=20.0,
-                                       high_freq=float(self.sampling_rate // 2), dither=0.0,
-                                       **_fbank_frame_options(self.sampling_rate))
-        valid = (torch.arange(features.shape[1])[None, :] < counts[:, None])[..., None]
-        if do_normalize_per_mel_bins:
-            if bool((counts < 2).any()):
-                item = int(torch.nonzero(counts < 2).flatten()[0])
-                raise InvalidInputError(f"raw_speech item {item} gives {int(counts[item])} frame; per-mel-bin "
-                                        "normalisation needs 2 (560 samples) or do_normalize_per_mel_bins=False")
-            n = counts[:, None, None].double()
-            mean = features.sum(1, keepdim=True) / n  # padding frames are zero
-            var = (((features - mean) * valid) ** 2).sum(1, keepdim=True) / (n - 1)
-            features = (features - mean) / torch.sqrt(var + 1e-7)
-        features = features.float()
-        counts, width = _pad_lengths(counts, strategy, max_length, truncation, pad_to_multiple_of)
-        if features.shape[1] >= width:
-            features = features[:, :width]
-        else:
-            features = torch.nn.functional.pad(features, (0, 0, 0, width - features.shape[1]))
-        mask = torch.arange(width)[None, :] < counts[:, None]
-        features = torch.where(mask[..., None], features, torch.tensor(self.padding_value, dtype=torch.float32))
-        kept = width - width % self.stride
-        features = features[:, :kept].reshape(features.shape[0], kept // self.stride, -1)
-        # transformers keeps frames whose index is 1 modulo the stride (none at all for stride 1)
-        mask = mask[:, :kept][:, torch.arange(kept) % self.stride == 1].to(torch.int32)
+        features, mask = seamless_features(
+            signal, lengths, sampling_rate=self.sampling_rate, num_mel_bins=self.num_mel_bins, stride=self.stride,
+            padding_value=self.padding_value, normalize=bool(do_normalize_per_mel_bins), padding=strategy,
+            max_length=max_length, truncation=truncation, pad_to_multiple_of=pad_to_multiple_of)
+        features, mask = features.float(), mask.to(torch.int32)
         data = {"input_features": features}
         if return_attention_mask:
             data["attention_mask"] = mask
         return _batch_feature(data, return_tensors)
+
+
+def seamless_features(signal: torch.Tensor, lengths: torch.Tensor, *, sampling_rate: int = 16000,
+                      num_mel_bins: int = 80, stride: int = 2, padding_value: float = 0.0, normalize: bool = True,
+                      padding: str = "longest", max_length: int | None = None, truncation: bool = False,
+                      pad_to_multiple_of: int | None = 2) -> tuple[torch.Tensor, torch.Tensor]:
+    """SeamlessM4T's features of a padded batch ``signal (batch, time)`` (samples in [-1, 1]) with
+    ``lengths (batch,)``: ``(features (batch, frames // stride, num_mel_bins * stride) float64,
+    attention_mask (batch, frames // stride) bool)``; differentiable. ``padding`` is ``"longest"``,
+    ``"max_length"`` or ``"do_not_pad"``; the other arguments as the extractor's."""
+    _check_frames(lengths, 400, "SeamlessM4T")
+    features, counts = fbank_batch(signal.double() * 32768.0, lengths, sample_frequency=float(sampling_rate),
+                                   num_mel_bins=num_mel_bins, low_freq=20.0, high_freq=float(sampling_rate // 2),
+                                   dither=0.0, **_fbank_frame_options(sampling_rate))
+    counts = counts.cpu()
+    frames = torch.arange(features.shape[1], device=features.device)
+    if normalize:
+        if bool((counts < 2).any()):
+            item = int(torch.nonzero(counts < 2).flatten()[0])
+            raise InvalidInputError(f"raw_speech item {item} gives {int(counts[item])} frame; per-mel-bin "
+                                    "normalisation needs 2 (560 samples) or do_normalize_per_mel_bins=False")
+        valid = (frames[None, :] < counts.to(features.device)[:, None])[..., None]
+        n = counts.to(features.device)[:, None, None].double()
+        mean = features.sum(1, keepdim=True) / n  # padding frames are zero
+        var = (((features - mean) * valid) ** 2).sum(1, keepdim=True) / (n - 1)
+        features = (features - mean) / torch.sqrt(var + 1e-7)
+    counts, width = _pad_lengths(counts, padding, max_length, truncation, pad_to_multiple_of)
+    if features.shape[1] >= width:
+        features = features[:, :width]
+    else:
+        features = torch.nn.functional.pad(features, (0, 0, 0, width - features.shape[1]))
+    mask = torch.arange(width, device=features.device)[None, :] < counts.to(features.device)[:, None]
+    features = torch.where(mask[..., None], features, torch.tensor(padding_value, dtype=features.dtype,
+                                                                   device=features.device))
+    kept = width - width % stride
+    features = features[:, :kept].reshape(features.shape[0], kept // stride, -1)
+    # transformers keeps frames whose index is 1 modulo the stride (none at all for stride 1)
+    return features, mask[:, :kept][:, torch.arange(kept, device=mask.device) % stride == 1]
