@@ -288,6 +288,12 @@ class CqtPlan:
         plan = CqtPlan(framing, self.cqt_params, scale=self.scale, db_params=self.db_params)
         return plan.apply(frame)[..., 0].detach().numpy()
 
+    def stream(self):
+        """A stream of this plan (every CQT kind: power, magnitude, dB): ``push`` chunks of any size, get
+        the new frames, equal to :meth:`apply` on the whole signal; see :mod:`spectrograms.stream`."""
+        from .stream import cqt_stream
+        return cqt_stream(self)
+
     def __repr__(self):
         return f"{type(self).__name__}({self.scale}, n_bins={self.n_bins}, params={self.params})"
 
