@@ -44,7 +44,7 @@ def add_feature_options(parser: argparse.ArgumentParser) -> None:
     from .data.datamodule import FeatureConfig
 
     defaults = FeatureConfig()
-    parser.add_argument("--kind", default=defaults.kind, help="linear, mel, erb, loghz, mfcc or chroma")
+    parser.add_argument("--kind", default=defaults.kind, help="linear, mel, erb, loghz, mfcc, chroma, kaldi_fbank or whisper")
     parser.add_argument("--scale", default=defaults.scale, help="power, magnitude or db")
     parser.add_argument("--sample-rate", type=int, default=defaults.sample_rate)
     parser.add_argument("--n-fft", type=int, default=defaults.n_fft)
@@ -55,6 +55,14 @@ def add_feature_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--f-max", type=float, default=None)
     parser.add_argument("--floor-db", type=float, default=defaults.floor_db)
     parser.add_argument("--n-mfcc", type=int, default=defaults.n_mfcc)
+    # The kaldi_fbank kind's own fields (FeatureConfig refuses them for the other kinds, by name).
+    parser.add_argument("--frame-length", type=float, default=defaults.frame_length,
+                        help="kaldi_fbank: frame length in ms (default n_fft samples)")
+    parser.add_argument("--frame-shift", type=float, default=defaults.frame_shift,
+                        help="kaldi_fbank: frame shift in ms (default hop_size samples)")
+    parser.add_argument("--dither", type=float, default=defaults.dither, help="kaldi_fbank: dither (default 0)")
+    parser.add_argument("--use-energy", action="store_true", default=defaults.use_energy,
+                        help="kaldi_fbank: the log energy as an extra first feature row")
 
 
 def _items(source: Path) -> tuple[list[dict[str, Any]], Path]:

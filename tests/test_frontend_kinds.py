@@ -121,3 +121,81 @@ def test_front_end_config_fits(config, n_bins, tmp_path):
 def test_invalid_input_error_is_raised_for_a_short_clip():
     with pytest.raises(InvalidInputError, match="frame_length"):
         KALDI.build_plan().compute(np.zeros(100, np.float32))
+
+
+# --- The kaldi_fbank kind's own fields: frame_length, frame_shift, dither, use_energy ---------------
+
+KALDI_FIELDS = FeatureConfig(kind="kaldi_fbank", n_bands=40, frame_length=20.0, frame_shift=8.0, use_energy=True)
+
+
+def test_kaldi_fields_reach_fbank():
+    plan = KALDI_FIELDS.build_plan()
+    assert KALDI_FIELDS.n_features == 41 and (plan.params.stft.n_fft, plan.params.stft.hop_size) == (320, 128)
+    for clip in _clips():
+        expected = kaldi.fbank(torch.from_numpy(clip)[None], num_mel_bins=40, frame_length=20.0, frame_shift=8.0,
+                               use_energy=True).T
+        result = plan.compute(clip)
+        assert torch.equal(result.tensor, expected) and result.tensor.shape[0] == KALDI_FIELDS.n_features
+    batch = SpectrogramCollate(KALDI_FIELDS)([(torch.from_numpy(c), i) for i, c in enumerate(_clips())])
+    assert batch.features.shape[1] == 41
+
+
+def test_kaldi_dither_field_is_kaldi_dither():
+    config = FeatureConfig(kind="kaldi_fbank", n_bands=23, n_fft=400, hop_size=160, dither=1.0)
+    clip = torch.from_numpy(_clips()[0])
+    plan = config.build_plan()  # which checks the options on a frame of silence, drawing noise
+    torch.manual_seed(3)
+    ours = plan.compute(clip).tensor
+    torch.manual_seed(3)
+    expected = kaldi.fbank(clip[None], frame_length=400.5 / 16, frame_shift=160.5 / 16, dither=1.0).T
+    assert torch.equal(ours, expected)
+    assert not torch.equal(ours, FeatureConfig(kind="kaldi_fbank", n_bands=23, n_fft=400, hop_size=160)
+                           .build_plan().compute(clip).tensor)
+
+
+@pytest.mark.parametrize("fields, words", [
+    (dict(kind="mel", dither=1.0), "only kind='kaldi_fbank'"),
+    (dict(kind="whisper", n_bands=80, use_energy=True), "use_energy=True: only kind='kaldi_fbank'"),
+    (dict(kind="mfcc", frame_length=25.0), "frame_length=25.0: only"),
+    (dict(kind="kaldi_fbank", frame_length=-1.0), "frame_length must be a positive number"),
+    (dict(kind="kaldi_fbank", frame_shift=float("nan")), "frame_shift must be a positive number"),
+    (dict(kind="kaldi_fbank", frame_length="25"), "frame_length"),
+    (dict(kind="kaldi_fbank", frame_length=0.01), "frame_length=0.01 ms gives 0 samples"),
+    (dict(kind="kaldi_fbank", frame_shift=0.01), "frame_shift=0.01 ms is shorter than one sample"),
+    (dict(kind="kaldi_fbank", dither=-0.5), "dither must be a finite number >= 0"),
+    (dict(kind="kaldi_fbank", dither=float("inf")), "dither"),
+    (dict(kind="kaldi_fbank", use_energy="yes"), "use_energy must be True or False"),
+])
+def test_bad_kaldi_fields_are_named(fields, words):
+    with pytest.raises(InvalidInputError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        FeatureConfig(**fields)
+
+
+def test_cli_features_takes_the_kaldi_fields(tmp_path):
+    import soundfile as sf
+
+    from spectrograms.__main__ import main
+
+    sf.write(tmp_path / "a.wav", _clips()[0], 16000, subtype="FLOAT")
+    out = tmp_path / "feats"
+    assert main(["features", str(tmp_path / "a.wav"), "-o", str(out), "--kind", "kaldi_fbank", "--n-bands", "40",
+                 "--frame-length", "20", "--frame-shift", "8", "--use-energy", "--no-progress"]) == 0
+    saved = np.load(next(out.rglob("*.npy")))
+    np.testing.assert_array_equal(saved, KALDI_FIELDS.build_plan().compute(_clips()[0]).tensor.numpy())
+    assert main(["features", str(tmp_path / "a.wav"), "-o", str(tmp_path / "x"), "--kind", "mel", "--dither", "1",
+                 "--no-progress"]) == 2
+
+
+@pytest.mark.parametrize("config", [KALDI_FIELDS, WHISPER], ids=["kaldi_fbank", "whisper"])
+def test_front_end_results_carry_their_axes(config):
+    """Mel centres in Hz (0 for the energy row) and frame centres in seconds, which `spectrograms
+    features` writes next to the values."""
+    result = config.build_plan().compute(_clips()[0])
+    frequencies, times = result.frequencies, result.times
+    assert frequencies.shape == (config.n_features,) and times.shape == (result.n_frames,)
+    if config.kind == "kaldi_fbank":
+        assert frequencies[0] == 0.0 and np.all(np.diff(frequencies[1:]) > 0) and 20.0 < frequencies[1] < frequencies[-1] < 8000.0
+        np.testing.assert_allclose(times[:2], [160 / 16000, (160 + 128) / 16000])
+    else:
+        assert np.all(np.diff(frequencies) > 0) and 0.0 < frequencies[0] < frequencies[-1] < 8000.0
+        np.testing.assert_allclose(times[:2], [0.0, 0.01])

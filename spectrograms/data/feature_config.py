@@ -7,6 +7,7 @@ workers) can read a config without importing Lightning, which takes seconds per 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -33,6 +34,8 @@ FeatureScale = Literal["power", "magnitude", "db"]
 # (near-)logarithmic scales that cannot start at 0 Hz.
 _DEFAULT_F_MIN = {"mel": 0.0, "erb": 50.0, "loghz": 50.0, "mfcc": 0.0, "chroma": 0.0, "linear": 0.0,
                   "kaldi_fbank": 20.0, "whisper": 0.0}
+# The fields only kind="kaldi_fbank" reads, with their defaults.
+_KALDI_FIELDS = {"frame_length": None, "frame_shift": None, "dither": 0.0, "use_energy": False}
 _BAND_PARAMS = {"mel": MelParams, "erb": ErbParams, "loghz": LogHzParams}  # each (n_bands, f_min, f_max)
 
 
@@ -62,6 +65,12 @@ class FeatureConfig:
         floor_db: dB floor for ``scale="db"`` and MFCCs, and the value dB batches are padded with.
             Default -80.
         n_mfcc: coefficients for ``kind="mfcc"``. Default 13.
+        frame_length, frame_shift: ``kind="kaldi_fbank"`` only: Kaldi's frame length and shift in ms
+            (truncated to samples as Kaldi does); None (default) means ``n_fft`` and ``hop_size`` samples.
+        dither: ``kind="kaldi_fbank"`` only: Kaldi's dither (Gaussian noise of this standard deviation
+            added to every frame; fresh noise on every call). Default 0.
+        use_energy: ``kind="kaldi_fbank"`` only: prepend the frame's log energy as a feature row (Kaldi's
+            ``--use-energy``; ``n_features`` is then ``n_bands + 1``). Default False.
 
     Raises:
         spectrograms.InvalidInputError: from :meth:`build_plan` (called by the constructor to fail at
@@ -79,13 +88,39 @@ class FeatureConfig:
     f_max: float | None = None
     floor_db: float = -80.0
     n_mfcc: int = 13
+    frame_length: float | None = None
+    frame_shift: float | None = None
+    dither: float = 0.0
+    use_energy: bool = False
 
     def __post_init__(self):
         if not isinstance(self.kind, str) or self.kind not in _DEFAULT_F_MIN:
             raise InvalidInputError(f"kind must be one of {sorted(_DEFAULT_F_MIN)}; got {self.kind!r}")
         if not isinstance(self.scale, str) or self.scale not in ("power", "magnitude", "db"):
             raise InvalidInputError(f"scale must be 'power', 'magnitude' or 'db'; got {self.scale!r}")
+        self._check_kaldi_fields()
         self.build_plan()  # validates every value now, not in the first DataLoader worker
+
+    def _check_kaldi_fields(self):
+        """The Kaldi-only fields: refused by name on other kinds (silently ignoring them would give a
+        feature other than the one configured), and checked for type and range."""
+        given = {name: getattr(self, name) for name, default in _KALDI_FIELDS.items() if getattr(self, name) != default}
+        if self.kind != "kaldi_fbank":
+            if given:
+                raise InvalidInputError(f"{', '.join(f'{k}={v!r}' for k, v in given.items())}: only kind='kaldi_fbank' "
+                                        f"takes {'/'.join(_KALDI_FIELDS)}; got kind={self.kind!r}")
+            return
+        for name in ("frame_length", "frame_shift"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not math.isfinite(value) or value <= 0):
+                raise InvalidInputError(f"{name} must be a positive number of ms or None (n_fft/hop_size samples), "
+                                        f"got {value!r}")
+        if (isinstance(self.dither, bool) or not isinstance(self.dither, (int, float)) or not math.isfinite(self.dither)
+                or self.dither < 0):
+            raise InvalidInputError(f"dither must be a finite number >= 0 (0 for none), got {self.dither!r}")
+        if not isinstance(self.use_energy, bool):
+            raise InvalidInputError(f"use_energy must be True or False, got {self.use_energy!r}")
 
     @property
     def n_features(self) -> int:
@@ -94,6 +129,7 @@ class FeatureConfig:
             "linear": self.n_fft // 2 + 1,
             "mfcc": self.n_mfcc,
             "chroma": 12,
+            "kaldi_fbank": self.n_bands + int(self.use_energy),
         }.get(self.kind, self.n_bands)
 
     def spectrogram_params(self) -> SpectrogramParams:
@@ -116,8 +152,10 @@ class FeatureConfig:
             rate = float(params.sample_rate)
             return KaldiFbankPlan(dict(
                 sample_frequency=rate, num_mel_bins=self.n_bands,
-                frame_length=(params.stft.n_fft + 0.5) * 1000.0 / rate,
-                frame_shift=(params.stft.hop_size + 0.5) * 1000.0 / rate, dither=0.0,
+                frame_length=(params.stft.n_fft + 0.5) * 1000.0 / rate if self.frame_length is None
+                else float(self.frame_length),
+                frame_shift=(params.stft.hop_size + 0.5) * 1000.0 / rate if self.frame_shift is None
+                else float(self.frame_shift), dither=float(self.dither), use_energy=self.use_energy,
                 low_freq=_DEFAULT_F_MIN[self.kind] if self.f_min is None else self.f_min,
                 high_freq=0.0 if self.f_max is None else self.f_max, round_to_power_of_two=True,
                 preemphasis_coefficient=0.97, window_type="povey", snip_edges=True))
