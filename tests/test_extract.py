@@ -266,3 +266,22 @@ def test_a_fresh_worker_process_needs_only_the_extract_package(folder, tmp_path)
     subprocess.run([sys.executable, "-c", script, str(folder), str(tmp_path / "out")], check=True, timeout=300)
     assert len(_rows(tmp_path / "out")) == 6
     _assert_bitwise_equal_to_direct(tmp_path / "out", same_process=False)
+
+
+def test_shard_members_are_the_bytes_tarfile_writes():
+    # Shards are assembled by hand (one write, offsets known without reading back): any tar or
+    # WebDataset reader must see exactly what tarfile.addfile would have written.
+    import io
+    import tarfile
+
+    from spectrograms.extract.shards import _member, _tar_end
+
+    members = [("item000000001.features.npy", b"x" * 1000), ("item000000001.json", b"{}"), ("b.npy", b"y" * 512)]
+    expected = io.BytesIO()
+    with tarfile.open(fileobj=expected, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 0
+            tar.addfile(info, io.BytesIO(data))
+    parts = [part for name, data in members for part in _member(name, data)]
+    assert b"".join(parts) + _tar_end(sum(map(len, parts))) == expected.getvalue()
