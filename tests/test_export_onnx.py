@@ -25,6 +25,7 @@ ort = pytest.importorskip("onnxruntime")
 pytest.importorskip("onnxscript")
 
 LENGTHS = (8000, 16000, 20011)
+LN_DB = np.log(10.0) / 10.0  # 1 dB in natural-log units (Kaldi's log energies)
 MEL = dict(sample_rate=16000, n_fft=400, hop_length=160, n_mels=80)
 
 
@@ -48,6 +49,7 @@ FAST = {
     "MFCC": (lambda: snn.MFCC(sample_rate=16000, n_mfcc=13, melkwargs=dict(n_fft=400, hop_length=160, n_mels=40)),
              1.0),
     "WhisperLogMelSpectrogram": (lambda: snn.WhisperLogMelSpectrogram(80), 1.0 / 40.0),
+    "KaldiFbank": (lambda: snn.KaldiFbank(num_mel_bins=80), LN_DB),
     "UtteranceNorm_ComputeDeltas": (lambda: torch.nn.Sequential(
         snn.MelSpectrogram(**MEL), snn.AmplitudeToDB(), snn.UtteranceNorm(), snn.ComputeDeltas()), 1.0),
 }
@@ -80,6 +82,12 @@ SLOW = {
     "CQT_db": (lambda: snn.CQT(sample_rate=16000, n_fft=2048, hop_length=256, n_octaves=6, f_min=40.0, scale="db"),
                1.0),
     "Resample": (lambda: snn.Resample(16000, 22050), None),
+    # Kaldi layers on a whole (channels, time) waveform: (frames, bins) of the selected channel.
+    "KaldiFbank_options": (lambda: snn.KaldiFbank(num_mel_bins=40, snip_edges=False, use_energy=True,
+                                                  subtract_mean=True, window_type="hamming"), LN_DB),
+    "KaldiMFCC": (lambda: snn.KaldiMFCC(), LN_DB),
+    "KaldiMFCC_htk": (lambda: snn.KaldiMFCC(use_energy=True, htk_compat=True), LN_DB),
+    "KaldiSpectrogram": (lambda: snn.KaldiSpectrogram(), LN_DB),
 }
 
 

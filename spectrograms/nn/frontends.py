@@ -8,8 +8,9 @@ moves with ``.to(device)`` and is differentiable with respect to the audio. The 
 window and filterbank as buffers and traces under ``torch.compile(fullgraph=True)``; the Kaldi layers
 hold only their options and run under ``torch.compile`` with graph breaks (their input checks read
 values), under ``torch.jit.trace`` for a fixed input length (the frame count is then fixed) and not
-under ``torch.jit.script`` (their options are keyword dicts) or ONNX export (``tests/test_nn_frontends.py``
-records what each route does).
+under ``torch.jit.script`` (their options are keyword dicts). ``torch.onnx.export(dynamo=True)`` and
+``torch.export`` of a whole waveform (no ``lengths``) take :mod:`spectrograms.export.kaldi`, the same
+steps in torch ops with a dynamic time axis (``tests/test_export_onnx.py``).
 """
 
 from __future__ import annotations
@@ -108,6 +109,10 @@ class _KaldiLayer(nn.Module):
         if not isinstance(waveform, torch.Tensor):
             raise InvalidTypeError(f"waveform must be a torch.Tensor, got {type(waveform).__name__}")
         signal = waveform.float() if waveform.dtype in (torch.float16, torch.bfloat16) else waveform
+        if lengths is None and (torch.onnx.is_in_onnx_export() or torch.compiler.is_exporting()):
+            # The kernel's frame count is a value the exporters cannot trace; the same steps in torch ops.
+            from ..export.kaldi import kaldi_features
+            return kaldi_features(self._function.__name__, signal, self.channel, self.options).to(waveform.dtype)
         if lengths is None:
             return self._function(signal, channel=self.channel, **self.options).to(waveform.dtype)
         features, frame_lengths = self._batch_function(signal, lengths, **self.options)
