@@ -13,6 +13,8 @@ the whole batch, so a loud clip changes a quiet clip's features; ``normalize="ba
 
 from __future__ import annotations
 
+import math
+
 from functools import lru_cache
 
 import numpy as np
@@ -123,9 +125,12 @@ def _as_audio(audio) -> torch.Tensor:
 
 
 def whisper_log_mel(signal: torch.Tensor, *, n_mels: int, n_fft: int = N_FFT, hop_length: int = HOP_LENGTH,
-                    sample_rate: float = SAMPLE_RATE, f_max: float = 8000.0, normalize: str = "item") -> torch.Tensor:
+                    sample_rate: float = SAMPLE_RATE, f_max: float = 8000.0, normalize: str = "item",
+                    frames: torch.Tensor | None = None) -> torch.Tensor:
     """Whisper's log-mel of ``signal (..., time)`` with any framing (transformers' extractor takes
-    ``n_fft``/``hop_length``/``sampling_rate``): ``(..., n_mels, time // hop_length)``."""
+    ``n_fft``/``hop_length``/``sampling_rate``): ``(..., n_mels, time // hop_length)``. ``frames``
+    (``(batch,)``, with ``normalize="item"``): each item's own frame count, so its peak is taken over
+    those frames only, not over the padding after it."""
     if normalize not in _NORMALIZE:
         raise InvalidInputError(f"normalize must be 'item' or 'batch', got {normalize!r}")
     if signal.shape[-1] <= n_fft // 2:
@@ -135,11 +140,11 @@ def whisper_log_mel(signal: torch.Tensor, *, n_mels: int, n_fft: int = N_FFT, ho
     device = signal.device
     filterbank = (crow.to(device), col.to(device), val.to(device=device, dtype=signal.dtype))
     window = torch.hann_window(n_fft, dtype=signal.dtype, device=device)
-    return log_mel_from_bank(signal, window, filterbank, hop_length=hop_length, normalize=normalize)
+    return log_mel_from_bank(signal, window, filterbank, hop_length=hop_length, normalize=normalize, frames=frames)
 
 
 def log_mel_from_bank(signal: torch.Tensor, window: torch.Tensor, filterbank, *, hop_length: int = HOP_LENGTH,
-                      normalize: str = "item") -> torch.Tensor:
+                      normalize: str = "item", frames: torch.Tensor | None = None) -> torch.Tensor:
     """Whisper's log-mel with a prepared window and CSR mel bank (what the nn layer holds as buffers):
     tensors only, so it traces under ``torch.compile(fullgraph=True)``."""
     n_fft = window.shape[0]
@@ -148,7 +153,10 @@ def log_mel_from_bank(signal: torch.Tensor, window: torch.Tensor, filterbank, *,
     db = db[..., :-1]  # whisper drops the last frame
     # whisper's (max(log10 P, peak - 8) + 4) / 4, on dB = 10 log10 P: max(dB, peak_dB - 80) / 40 + 1,
     # which is a clamp at a per-item floor, then one multiply-add.
-    if normalize == "item" and db.dim() > 2:
+    if normalize == "item" and db.dim() > 2 and frames is not None:  # a padded batch: each item's own frames
+        valid = torch.arange(db.shape[-1], device=db.device) < frames.to(db.device)[:, None]
+        peak = db.masked_fill(~valid[:, None, :], -math.inf).amax(dim=(-2, -1), keepdim=True)
+    elif normalize == "item" and db.dim() > 2:
         peak = db.amax(dim=(-2, -1), keepdim=True)
     else:
         peak = db.amax()

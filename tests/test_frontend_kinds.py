@@ -199,3 +199,28 @@ def test_front_end_results_carry_their_axes(config):
     else:
         assert np.all(np.diff(frequencies) > 0) and 0.0 < frequencies[0] < frequencies[-1] < 8000.0
         np.testing.assert_allclose(times[:2], [0.0, 0.01])
+
+
+def test_whisper_extraction_batch_items_equal_their_own_calls():
+    """The batched extraction path (the one a GPU batch takes; CPU tensors here) gives each item its own
+    unbatched log-mel: its peak over its own frames, its end reflected as the unbatched call reflects it,
+    and whisper's time // 160 frame count. A loud burst at the very end of a quiet clip puts the peak
+    in the frames the padding would otherwise change."""
+    from spectrograms.extract.kinds import build_extractor
+
+    rng = np.random.default_rng(1)
+    quiet = rng.standard_normal(9000).astype(np.float32) * 0.01
+    quiet[-120:] += 0.8 * np.sin(np.arange(120) * 0.9).astype(np.float32)
+    clips = [torch.from_numpy(c) for c in (rng.standard_normal(16000).astype(np.float32) * 0.5, quiet,
+                                          rng.standard_normal(4001).astype(np.float32) * 1e-4)]
+    lengths = torch.tensor([len(c) for c in clips])
+    padded = torch.nn.utils.rnn.pad_sequence(clips, batch_first=True)
+    extractor = build_extractor(WHISPER)
+    features, counts = extractor.batch(padded, lengths)
+    assert counts.tolist() == [n // 160 for n in lengths.tolist()] and features.shape == (3, 80, 100)
+    for row, clip, n in zip(features, clips, counts.tolist()):
+        alone = extractor.one(clip)
+        assert alone.shape[-1] == n
+        torch.testing.assert_close(row[:, :n], alone, atol=1e-6, rtol=0)
+    with pytest.raises(InvalidInputError, match="more than n_fft // 2"):
+        extractor.batch(padded[:, :300], torch.tensor([300, 200, 300]))

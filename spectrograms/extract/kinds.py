@@ -147,6 +147,31 @@ class _KaldiExtractor:
         return features.transpose(1, 2), counts.cpu()
 
 
+class _WhisperExtractor(_PlanExtractor):
+    """Whisper's log-mel of a padded batch, each item equal to its own unbatched call: past its end an
+    item is continued by its own reflection (what the unbatched reflect padding reads) and its peak is
+    taken over its own ``time // 160`` frames, not over the padding (whose frames see zeros)."""
+
+    def batch(self, padded: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        from .. import whisper
+
+        half = whisper.N_FFT // 2
+        lengths = lengths.to(device=padded.device, dtype=torch.long)
+        if bool((lengths <= half).any()):
+            item = int(torch.nonzero(lengths <= half).flatten()[0])
+            raise InvalidInputError(f"item {item} has {int(lengths[item])} samples; whisper's reflect padding "
+                                    f"needs more than n_fft // 2 = {half}")
+        position = torch.arange(padded.shape[1] + half, device=padded.device)[None, :]
+        end = lengths[:, None]
+        index = torch.where(position < end, position, 2 * end - 2 - position)  # torch's reflect: L + k -> L - 2 - k
+        signal = padded.gather(1, index.clamp(0, padded.shape[1] - 1)) * (position < end + half)
+        counts = lengths // whisper.HOP_LENGTH
+        features = whisper.whisper_log_mel(signal, n_mels=self.plan.n_mels, frames=counts)
+        return features[..., :int(counts.max())], counts.cpu()
+
+
 def build_extractor(config: Any):
     """The extractor of a config (see the module docstring)."""
-    return _KaldiExtractor(config) if isinstance(config, KaldiFbankConfig) else _PlanExtractor(config)
+    if isinstance(config, KaldiFbankConfig):
+        return _KaldiExtractor(config)
+    return _WhisperExtractor(config) if getattr(config, "kind", None) == "whisper" else _PlanExtractor(config)
