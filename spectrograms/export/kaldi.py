@@ -68,8 +68,7 @@ def _frames(signal: torch.Tensor, size: int, shift: int, snip_edges: bool) -> to
     """``(1, frames, size)`` from ``(1, T)``: the frame count follows from the shape alone."""
     length = signal.shape[-1]
     if snip_edges:
-        n_frames = 1 + (length - size) // shift
-        return signal[:, :(n_frames - 1) * shift + size].unfold(-1, size, shift)
+        return signal.unfold(-1, size, shift)  # 1 + (T - size) // shift frames, no slice (no shape guard)
     n_frames = (length + shift // 2) // shift
     span = (n_frames - 1) * shift + size
     # Reflected at both ends with the end samples repeated, as Kaldi (and compliance.kaldi._frames).
