@@ -284,3 +284,40 @@ def test_bad_call_options_are_named(cls, call):
         cls()(audio, **call)
     name = next(name for name in call if name != "sampling_rate" or len(call) == 1)
     assert name in str(error.value)
+
+
+def _padded(clips):
+    lengths = torch.tensor([len(c) for c in clips])
+    return torch.nn.utils.rnn.pad_sequence([torch.from_numpy(c) for c in clips], batch_first=True), lengths
+
+
+def test_ast_features_function_is_the_extractor(clips):
+    signal, lengths = _padded(clips)
+    features = hf.ast_features(signal, lengths, max_length=300)
+    expected = hf.ASTFeatureExtractor(max_length=300)(clips, sampling_rate=16000, return_tensors="pt")
+    assert features.dtype == torch.float64 and features.shape == (3, 300, 128)
+    torch.testing.assert_close(features.float(), expected["input_values"], atol=0, rtol=0)
+    raw = hf.ast_features(signal, lengths, max_length=300, mean=None)
+    torch.testing.assert_close(raw, features * (2 * 4.5689974) + -4.2677393, atol=1e-9, rtol=0)
+
+
+def test_seamless_features_function_is_the_extractor(clips):
+    signal, lengths = _padded(clips)
+    features, mask = hf.seamless_features(signal, lengths)
+    expected = hf.SeamlessM4TFeatureExtractor()(clips, sampling_rate=16000, return_tensors="pt")
+    assert features.dtype == torch.float64 and mask.dtype == torch.bool
+    torch.testing.assert_close(features.float(), expected["input_features"], atol=0, rtol=0)
+    assert torch.equal(mask.to(torch.int32), expected["attention_mask"])
+
+
+def test_functions_are_differentiable(clips):
+    """Gradients reach the samples (the torch path, taken when the signal needs a gradient), agree with
+    the kernel path's values, and are finite."""
+    signal, lengths = _padded([c[:8000] for c in clips[:2]])
+    for function in (lambda x: hf.ast_features(x, lengths, max_length=60),
+                     lambda x: hf.seamless_features(x, lengths)[0]):
+        x = signal.double().requires_grad_()
+        out = function(x)
+        torch.testing.assert_close(out.detach(), function(signal.double()), atol=1e-6, rtol=0)
+        (grad,) = torch.autograd.grad(out.square().sum(), x)
+        assert torch.isfinite(grad).all() and grad.abs().sum() > 0
