@@ -12,6 +12,10 @@ The layers of :mod:`spectrograms.nn` need nothing from the user to be deployed:
   (``import spectrograms`` in Python, or ``spectrograms/_C*.so`` loaded by a C++ program, see
   ``examples/cpp``).
 
+The Kaldi layers (``KaldiFbank``, ``KaldiMFCC``, ``KaldiSpectrogram``) export a whole waveform through
+:mod:`spectrograms.export.kaldi` (their kernel's frame count is a value); not their ``lengths`` form,
+not ``dither != 0``, and not yet ``torch.export`` with a dynamic time axis (frame-count guards).
+
 What does not export, and why (torch 2.14.1, onnxruntime 1.32):
 
 - ONNX, complex tensors: ``Spectrogram(power=None)`` (the complex STFT), ``InverseSpectrogram`` and
