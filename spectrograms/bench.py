@@ -363,7 +363,10 @@ def main(argv: list[str] | None = None) -> int:
     print(compat_table(compat))
     for note in compat_notes:
         print(f"  note: {note}")
-    print("\n" + importlib.import_module("spectrograms.bench_librosa").report(args.quick))  # librosa descriptors
+    if importlib.util.find_spec("librosa") is None:  # a peer that is not installed is skipped with a note
+        print("\nlibrosa spectral descriptors: skipped (librosa is not installed; pip install 'spectrograms[bench]')")
+    else:
+        print("\n" + importlib.import_module("spectrograms.bench_librosa").report(args.quick))
     print("\nstreams: a warm 10 ms push (160 samples at 16 kHz, 80 mels, one thread), best of interleaved runs:")
     print(stream_table(streaming))
     for note in stream_notes:
