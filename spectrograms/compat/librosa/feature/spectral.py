@@ -18,7 +18,8 @@ from .._convert import _fft_frequencies
 from .._dct import dct_matrix
 from .._pitch import _estimate_tuning
 from .._spectrum import _frame_args, _power_to_db, _stft_tensor
-from .._util import ParameterError, as_tensor, normalize, out, pad_signal, positive_int, real_number, torch_dtype
+from ....ops.descriptors import native_descriptor_allowed, spectral_descriptor
+from .._util import ParameterError, as_tensor, check_pad_mode, stft_window, normalize, out, pad_signal, positive_int, real_number, torch_dtype
 
 __all__ = ["melspectrogram", "mfcc", "chroma_stft", "spectral_centroid", "spectral_bandwidth", "spectral_rolloff",
            "spectral_flatness", "spectral_contrast", "zero_crossing_rate", "rms"]
@@ -41,6 +42,31 @@ def _spectrogram(y, S, n_fft, hop_length, power, win_length, window, center, pad
     n_fft, hop_length, win_length = _frame_args(n_fft, hop_length, win_length)
     power = real_number("power", power)
     return _stft_tensor(y_t, n_fft, hop_length, win_length, window, bool(center), pad_mode, power), n_fft, was_numpy
+
+
+def _native(y, S, freq, sr, n_fft, hop_length, win_length, window, center, pad_mode, kind, param=0.0, amin=1e-10):
+    """The fused native pass (spectrograms_ext/descriptors.cpp) for audio input on the CPU, or None
+    where the whole-tensor formulas must run (S= or freq= given, gradients, non-finite samples, pad
+    modes the kernel lacks): same framing and float64 transform as ``_stft_tensor``, one pass per
+    frame instead of a (bins, frames) spectrogram and several float64 passes over it."""
+    if S is not None or y is None or freq is not None or n_fft is None:
+        return None
+    y_t, was_numpy = as_tensor("y", y, audio=True)
+    if not native_descriptor_allowed(y_t):
+        return None
+    n_fft, hop_length, win_length = _frame_args(n_fft, hop_length, win_length)
+    pad_mode = check_pad_mode(pad_mode)
+    n = y_t.shape[-1]
+    if n == 0 or n_fft > n or not (pad_mode == "constant" or (pad_mode == "reflect" and n > n_fft // 2)):
+        return None  # warnings, refusals and NumPy pad modes stay with _stft_tensor
+    if not bool(torch.isfinite(y_t).all()):
+        return None  # the torch path raises the named error
+    window_t = stft_window(window, win_length, n_fft, torch.float64, y_t.device)
+    freq_t = _fft_frequencies(real_number("sr", sr), n_fft).to(torch.float64)
+    result = spectral_descriptor(y_t.to(torch.float64).contiguous(), window_t, n_fft=n_fft, hop_length=hop_length,
+                                 center=bool(center), pad_mode=pad_mode if center else "constant", freq=freq_t,
+                                 kind=kind, param=param, amin=amin, round32=y_t.dtype == torch.float32)
+    return result, was_numpy, y_t.dtype
 
 
 def _non_negative_real(S: torch.Tensor, what: str):
@@ -138,6 +164,9 @@ def _centroid(S_t: torch.Tensor, freq: torch.Tensor) -> torch.Tensor:
 def spectral_centroid(*, y=None, sr: float = 22050, S=None, n_fft: int = 2048, hop_length: int = 512,
                       freq=None, win_length=None, window="hann", center: bool = True, pad_mode="constant"):
     """librosa.feature.spectral_centroid: ``(..., 1, frames)``, the magnitude-weighted mean frequency."""
+    native = _native(y, S, freq, sr, n_fft, hop_length, win_length, window, center, pad_mode, "centroid")
+    if native is not None:
+        return out(native[0], native[1])
     S_t, n_fft, was_numpy = _spectrogram(y, S, n_fft, hop_length, 1, win_length, window, center, pad_mode)
     _non_negative_real(S_t, "Spectral centroid")
     return out(_centroid(S_t, _freq(freq, sr, n_fft, S_t)), was_numpy)
@@ -147,9 +176,14 @@ def spectral_bandwidth(*, y=None, sr: float = 22050, S=None, n_fft: int = 2048, 
                        win_length=None, window="hann", center: bool = True, pad_mode="constant", freq=None,
                        centroid=None, norm: bool = True, p: float = 2):
     """librosa.feature.spectral_bandwidth: ``(..., 1, frames)``, the order-``p`` spread around the centroid."""
+    p = real_number("p", p)
+    if centroid is None and p > 0:
+        native = _native(y, S, freq, sr, n_fft, hop_length, win_length, window, center, pad_mode,
+                         "bandwidth" if norm else "bandwidth_raw", p)
+        if native is not None:
+            return out(native[0], native[1])
     S_t, n_fft, was_numpy = _spectrogram(y, S, n_fft, hop_length, 1, win_length, window, center, pad_mode)
     _non_negative_real(S_t, "Spectral bandwidth")
-    p = real_number("p", p)
     f = _freq(freq, sr, n_fft, S_t)
     c = _centroid(S_t, f) if centroid is None else as_tensor("centroid", centroid)[0].to(S_t.device)
     deviation = torch.abs((f[:, None] if f.dim() == 1 else f) - c)
@@ -166,6 +200,9 @@ def spectral_rolloff(*, y=None, sr: float = 22050, S=None, n_fft: int = 2048, ho
     roll_percent = real_number("roll_percent", roll_percent)
     if not 0.0 < roll_percent < 1.0:
         raise ParameterError(f"roll_percent={roll_percent} must lie in the range (0, 1)")
+    native = _native(y, S, freq, sr, n_fft, hop_length, win_length, window, center, pad_mode, "rolloff", roll_percent)
+    if native is not None:
+        return out(native[0], native[1])
     S_t, n_fft, was_numpy = _spectrogram(y, S, n_fft, hop_length, 1, win_length, window, center, pad_mode)
     _non_negative_real(S_t, "Spectral rolloff")
     f = _freq(freq, sr, n_fft, S_t)
@@ -189,6 +226,11 @@ def spectral_flatness(*, y=None, S=None, n_fft: int = 2048, hop_length: int = 51
     amin = real_number("amin", amin)
     if amin <= 0:
         raise ParameterError(f"amin={amin} must be strictly positive")
+    power = real_number("power", power)
+    native = _native(y, S, None, 22050, n_fft, hop_length, win_length, window, center, pad_mode, "flatness", power,
+                     amin)
+    if native is not None:  # float32 out for float32 audio, as librosa's
+        return out(native[0].to(native[2]), native[1])
     S_t, n_fft, was_numpy = _spectrogram(y, S, n_fft, hop_length, 1.0, win_length, window, center, pad_mode)
     _non_negative_real(S_t, "Spectral flatness")
     thresh = torch.clamp(S_t ** real_number("power", power), min=amin)
