@@ -65,7 +65,7 @@ SLOW = {
     "LogHzSpectrogram": (lambda: snn.LogHzSpectrogram(n_fft=1024, hop_length=256), None),
     "MFCC_seed_form": (_seed_mfcc, 1.0),
     "MFCC_log_mels": (lambda: snn.MFCC(sample_rate=16000, n_mfcc=20, log_mels=True,
-                                       melkwargs=dict(n_fft=400, hop_length=160, n_mels=40)), 10.0 / np.log(10.0)),
+                                       melkwargs=dict(n_fft=400, hop_length=160, n_mels=40)), LN_DB),
     "Chromagram": (lambda: snn.Chromagram(sample_rate=16000, n_fft=2048, hop_length=512), None),
     "masking_eval": (lambda: torch.nn.Sequential(snn.MelSpectrogram(**MEL), snn.FrequencyMasking(10),
                                                  snn.TimeMasking(20)), None),
