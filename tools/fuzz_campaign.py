@@ -19,11 +19,14 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FILES = ["tests/test_reliability.py", "tests/test_fuzz_params.py", "tests/test_fuzz_binaural.py",
-         "tests/test_fuzz_data.py"]
+# "<file>@k/n": the k-th of n shards of that file's targets (SPECTROGRAMS_FUZZ_SHARD), so the largest
+# file's targets spread over the worker processes.
+FILES = ["tests/test_fuzz_entry_points.py@0/2", "tests/test_fuzz_entry_points.py@1/2", "tests/test_reliability.py",
+         "tests/test_fuzz_params.py", "tests/test_fuzz_binaural.py", "tests/test_fuzz_data.py"]
 OUTCOMES = ("ok", "refused", "unnamed", "foreign", "garbage", "hang")
 
 
@@ -34,12 +37,14 @@ def _limit_memory(gib: float):
     return apply
 
 
-def run_file(test_file: str, examples: int, out: Path, timeout: float, memory_gib: float, seed: int | None):
-    record = out / (Path(test_file).stem + ".json")
+def run_file(entry: str, examples: int, out: Path, timeout: float, memory_gib: float, seed: int | None):
+    test_file, _, shard = entry.partition("@")
+    record = out / (Path(test_file).stem + (f"-{shard.replace('/', 'of')}" if shard else "") + ".json")
     for stale in (record, Path(str(record) + ".inflight")):
         stale.unlink(missing_ok=True)
     env = {**os.environ, "HYPOTHESIS_PROFILE": "random", "SPECTROGRAMS_FUZZ_EXAMPLES": str(examples),
-           "SPECTROGRAMS_FUZZ_RECORD": str(record), "PYTHONWARNINGS": "ignore"}
+           "SPECTROGRAMS_FUZZ_RECORD": str(record), "PYTHONWARNINGS": "ignore",
+           "SPECTROGRAMS_FUZZ_SHARD": shard, "OMP_NUM_THREADS": "1"}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-m", "fuzz", "-W", "ignore",
                test_file]
     if seed is not None:
@@ -55,7 +60,7 @@ def run_file(test_file: str, examples: int, out: Path, timeout: float, memory_gi
     result = json.loads(record.read_text()) if record.exists() else {"counts": {}, "findings": {}}
     inflight = Path(str(record) + ".inflight")
     last_call = inflight.read_text().strip() if inflight.exists() else ""
-    process = {"file": test_file, "status": status, "seconds": round(elapsed, 1), "tail": tail}
+    process = {"file": entry, "status": status, "seconds": round(elapsed, 1), "tail": tail}
     if status == "timeout":
         process["hang"] = last_call
     elif isinstance(status, int) and status < 0:
@@ -72,13 +77,16 @@ def main(argv=None) -> int:
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per test file")
     parser.add_argument("--memory-gib", type=float, default=12.0, help="address-space limit per process")
     parser.add_argument("--seed", type=int, default=None, help="hypothesis seed (default: fresh)")
+    parser.add_argument("--jobs", type=int, default=2, help="test files run at once (one process each)")
     parser.add_argument("files", nargs="*", default=FILES)
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
 
     totals, per_target, findings, processes = Counter(), {}, {}, []
-    for test_file in args.files:
-        result, process = run_file(test_file, args.examples, args.out, args.timeout, args.memory_gib, args.seed)
+    with ThreadPoolExecutor(max_workers=max(args.jobs, 1)) as pool:
+        runs = list(pool.map(lambda f: run_file(f, args.examples, args.out, args.timeout, args.memory_gib, args.seed),
+                             args.files))
+    for test_file, (result, process) in zip(args.files, runs):
         processes.append(process)
         for target, counts in result["counts"].items():
             per_target[target] = counts
