@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 
 from .._extension import _C
+from ..errors import InvalidInputError, InvalidTypeError, SpectrogramError
 
 # hold(tensor): an object that keeps a C++ reference to the tensor while it lives, so that the op's
 # own references come and go without the GIL.
@@ -40,8 +41,35 @@ def call_op(op, *args):
     a gradient: a tenth of a one-second clip's spectrogram. While compiling, the op is traced as it is.
     """
     tensors = [a for a in args if isinstance(a, torch.Tensor)]
-    if _needs_grad(tensors) or torch.compiler.is_compiling():
+    if torch.compiler.is_compiling():
         return op(*args)
-    references = [hold(t) for t in tensors]  # noqa: F841  (released on return, with the GIL held)
-    with torch._C._AutoDispatchBelowAutograd():
-        return op(*args)
+    try:
+        if _needs_grad(tensors):
+            return op(*args)
+        references = [hold(t) for t in tensors]  # noqa: F841  (released on return, with the GIL held)
+        with torch._C._AutoDispatchBelowAutograd():
+            return op(*args)
+    except (ValueError, RuntimeError) as error:
+        translated = library_error(error)
+        if translated is error:
+            raise
+        raise translated from error
+
+
+class ArgumentTypeError(InvalidTypeError, RuntimeError):
+    """The dispatcher refused an argument's type against the op's schema. Still a RuntimeError, the
+    type torch gives it, so code written against torch's error keeps working."""
+
+
+def library_error(error: Exception) -> Exception:
+    """The library's error for what a native kernel or the dispatcher raised (the README promises only
+    ``SpectrogramError``s): TORCH_CHECK_VALUE messages name the argument and the
+    value already, so they are kept as they are. Anything else (a kernel's internal failure) is
+    returned unchanged."""
+    if isinstance(error, SpectrogramError):
+        return error
+    if isinstance(error, ValueError):
+        return InvalidInputError(str(error))
+    if isinstance(error, RuntimeError) and "Expected a value of type" in str(error):
+        return ArgumentTypeError(str(error))
+    return error

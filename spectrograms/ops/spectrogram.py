@@ -8,7 +8,7 @@ import torch
 
 from . import _aten
 from .._extension import _C
-from ._dispatch import call_op, direct_call_allowed
+from ._dispatch import call_op, direct_call_allowed, library_error
 from ._frames import n_frames
 
 
@@ -47,6 +47,8 @@ def spectrogram(
             return _C.spectrogram(*args)
         except TypeError:  # an argument pybind11 cannot convert: let the op report it as usual
             pass
+        except ValueError as error:  # a TORCH_CHECK_VALUE of the kernel: the library's own error type
+            raise library_error(error) from error
     return call_op(torch.ops.spectrograms.spectrogram.default, *args)
 
 
