@@ -1,4 +1,4 @@
-// librosa's spectral descriptors (centroid, bandwidth, rolloff, flatness, contrast) in one fused pass
+// librosa's spectral descriptors (centroid, bandwidth, rolloff, flatness) in one fused pass
 // per frame: window -> float64 r2c -> magnitude -> the frame's statistic, without materialising the
 // (bins, frames) spectrogram and the four or five whole-array float64 passes over it that the
 // whole-tensor formulas make (spectrograms/compat/librosa/feature/spectral.py calls this op).
@@ -6,7 +6,7 @@
 // Numbers: librosa transforms float32 audio in float64 (its window is float64) and rounds the
 // spectrum to float32, so with `round32` each magnitude is rounded to float32 before the statistic,
 // and the intermediates librosa keeps in float32 (the normalised weights of the centroid, the cumulative
-// sum and threshold of the rolloff, S ** power of the flatness, the band means of the contrast) are
+// sum and threshold of the rolloff, S ** power of the flatness) are
 // rounded or accumulated in float32 at the same place. Sums librosa takes in float64 are taken in
 // float64 here (in another order: the parity tests bound that).
 #include <ATen/Dispatch.h>
@@ -16,10 +16,8 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <string>
-#include <vector>
 
 #include "fftw_plans.h"
 #include "framing.h"
@@ -27,7 +25,7 @@
 namespace spectrograms {
 namespace {
 
-enum class Kind { centroid, bandwidth, bandwidth_raw, rolloff, flatness, contrast };
+enum class Kind { centroid, bandwidth, bandwidth_raw, rolloff, flatness };
 
 Kind parse_kind(const std::string& kind) {
   if (kind == "centroid") return Kind::centroid;
@@ -35,14 +33,9 @@ Kind parse_kind(const std::string& kind) {
   if (kind == "bandwidth_raw") return Kind::bandwidth_raw;
   if (kind == "rolloff") return Kind::rolloff;
   if (kind == "flatness") return Kind::flatness;
-  if (kind == "contrast") return Kind::contrast;
   TORCH_CHECK_VALUE(false, "kind must be one of 'centroid', 'bandwidth', 'bandwidth_raw', 'rolloff', 'flatness', "
-                    "'contrast', got '", kind, "'");
+                    "got '", kind, "'");
 }
-
-struct Band {
-  int64_t start, end, count;  // rows [start, end) of the magnitude, mean of the `count` least / greatest
-};
 
 struct Job {
   Kind kind;
@@ -50,7 +43,6 @@ struct Job {
   bool round32;
   int64_t n_bins;
   const double* freq;
-  std::vector<Band> bands;
 };
 
 inline double as_stored(double v, bool round32) { return round32 ? double(float(v)) : v; }
@@ -69,8 +61,8 @@ inline double centroid_of(const Job& job, const double* mag, double length) {
   return c;
 }
 
-// Writes the frame's outputs to out[r * stride] for each output row r; `tmp` holds n_bins values.
-void frame_statistic(const Job& job, const double* mag, double* tmp, double* out, int64_t stride) {
+// Writes the frame's statistic to *out; `tmp` holds n_bins values.
+void frame_statistic(const Job& job, const double* mag, double* tmp, double* out) {
   const int64_t n = job.n_bins;
   switch (job.kind) {
     case Kind::centroid: {
@@ -122,36 +114,19 @@ void frame_statistic(const Job& job, const double* mag, double* tmp, double* out
       out[0] = std::exp(log_sum / double(n)) / (sum / double(n));
       return;
     }
-    case Kind::contrast: {
-      const int64_t nb = int64_t(job.bands.size());
-      for (int64_t b = 0; b < nb; ++b) {
-        const Band& band = job.bands[b];
-        const int64_t len = band.end - band.start;
-        std::memcpy(tmp, mag + band.start, sizeof(double) * len);
-        std::nth_element(tmp, tmp + band.count - 1, tmp + len);
-        double low = 0;
-        for (int64_t i = 0; i < band.count; ++i) low += tmp[i];
-        std::nth_element(tmp, tmp + len - band.count, tmp + len);
-        double high = 0;
-        for (int64_t i = len - band.count; i < len; ++i) high += tmp[i];
-        out[b * stride] = as_stored(low / double(band.count), job.round32);
-        out[(nb + b) * stride] = as_stored(high / double(band.count), job.round32);
-      }
-      return;
-    }
   }
 }
 
 at::Tensor spectral_descriptor_cpu(const at::Tensor& signal, const at::Tensor& window, int64_t n_fft,
                                    int64_t hop_length, bool center, c10::string_view pad_mode,
                                    const at::Tensor& freq, c10::string_view kind, double param, double amin,
-                                   bool round32, const std::optional<at::Tensor>& bands) {
+                                   bool round32) {
   check_signal(signal);
   TORCH_CHECK_VALUE(signal.scalar_type() == at::kDouble, "spectral_descriptor computes in float64: signal must be "
                     "float64, got ", signal.scalar_type());
   check_window(window, signal, n_fft);
   const FrameGeometry g(signal.size(-1), n_fft, hop_length, center, parse_pad_mode(std::string(pad_mode)));
-  Job job{parse_kind(std::string(kind)), param, amin, round32, n_fft / 2 + 1, nullptr, {}};
+  Job job{parse_kind(std::string(kind)), param, amin, round32, n_fft / 2 + 1, nullptr};
   TORCH_CHECK_VALUE(freq.dim() == 1 && freq.size(0) == job.n_bins && freq.scalar_type() == at::kDouble,
                     "freq must be float64 of shape (n_fft // 2 + 1,) = (", job.n_bins, ",), got ", freq.sizes(),
                     " ", freq.scalar_type());
@@ -160,29 +135,12 @@ at::Tensor spectral_descriptor_cpu(const at::Tensor& signal, const at::Tensor& w
   TORCH_CHECK_VALUE(job.kind != Kind::flatness || amin > 0, "amin must be positive, got ", amin);
   TORCH_CHECK_VALUE((job.kind != Kind::bandwidth && job.kind != Kind::bandwidth_raw) || param > 0,
                     "p must be positive, got ", param);
-  int64_t rows = 1;
-  if (job.kind == Kind::contrast) {
-    TORCH_CHECK_VALUE(bands.has_value() && bands->dim() == 2 && bands->size(1) == 3 && bands->size(0) > 0 &&
-                          bands->scalar_type() == at::kLong,
-                      "contrast needs bands: an int64 tensor (n_bands + 1, 3) of [start, end, count] rows");
-    const auto b = bands->contiguous();
-    const int64_t* p = b.data_ptr<int64_t>();
-    for (int64_t i = 0; i < b.size(0); ++i) {
-      const Band band{p[3 * i], p[3 * i + 1], p[3 * i + 2]};
-      TORCH_CHECK_VALUE(band.start >= 0 && band.end <= job.n_bins && band.start < band.end && band.count >= 1 &&
-                            band.count <= band.end - band.start,
-                        "band ", i, " [start, end, count] = [", band.start, ", ", band.end, ", ", band.count,
-                        "] must satisfy 0 <= start < end <= ", job.n_bins, " and 1 <= count <= end - start");
-      job.bands.push_back(band);
-    }
-    rows = 2 * b.size(0);
-  }
   const auto x = signal.contiguous();
   const auto w = window.contiguous();
   const auto f = freq.contiguous();
   job.freq = f.data_ptr<double>();
   const int64_t n_signals = x.numel() / g.n_samples;
-  auto result = at::empty(batch_shape_with(x, {rows, g.n_frames}), x.options());
+  auto result = at::empty(batch_shape_with(x, {1, g.n_frames}), x.options());
   if (result.numel() == 0) return result;
   const double* x_base = x.data_ptr<double>();
   const double* win = w.data_ptr<double>();
@@ -203,7 +161,7 @@ at::Tensor spectral_descriptor_cpu(const at::Tensor& signal, const at::Tensor& w
       const Complex* X = spectrum.get();
       double* m = mag.get();
       for (int64_t k = 0; k < job.n_bins; ++k) m[k] = as_stored(std::sqrt(X[k][0] * X[k][0] + X[k][1] * X[k][1]), round32);
-      frame_statistic(job, m, tmp, out_base + s * rows * g.n_frames + t, g.n_frames);
+      frame_statistic(job, m, tmp, out_base + s * g.n_frames + t);
     }
   });
   return result;
@@ -213,7 +171,7 @@ at::Tensor spectral_descriptor_cpu(const at::Tensor& signal, const at::Tensor& w
 
 TORCH_LIBRARY_FRAGMENT(spectrograms, m) {
   m.def("spectral_descriptor(Tensor signal, Tensor window, int n_fft, int hop_length, bool center, str pad_mode, "
-        "Tensor freq, str kind, float param, float amin, bool round32, Tensor? bands) -> Tensor");
+        "Tensor freq, str kind, float param, float amin, bool round32) -> Tensor");
 }
 
 TORCH_LIBRARY_IMPL(spectrograms, CPU, m) { m.impl("spectral_descriptor", &spectral_descriptor_cpu); }
