@@ -8,6 +8,7 @@ __all__ = [
     "SpectrogramError",
     "InvalidInputError",
     "InvalidTypeError",
+    "ArgumentTypeError",
     "DimensionMismatchError",
     "FFTBackendError",
     "InternalError",
@@ -25,6 +26,11 @@ class InvalidInputError(SpectrogramError, ValueError):
 
 class InvalidTypeError(SpectrogramError, TypeError):
     """A signal or parameter has the wrong type (the message names it)."""
+
+
+class ArgumentTypeError(InvalidTypeError, RuntimeError):
+    """torch's dispatcher refused an argument's type against a native op's schema. Still a
+    RuntimeError, the type torch gives it, so code written against torch's error keeps working."""
 
 
 class DimensionMismatchError(SpectrogramError, ValueError):

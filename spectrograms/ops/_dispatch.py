@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 
 from .._extension import _C
-from ..errors import InvalidInputError, InvalidTypeError, SpectrogramError
+from ..errors import ArgumentTypeError, InvalidInputError, SpectrogramError
 
 # hold(tensor): an object that keeps a C++ reference to the tensor while it lives, so that the op's
 # own references come and go without the GIL.
@@ -54,11 +54,6 @@ def call_op(op, *args):
         if translated is error:
             raise
         raise translated from error
-
-
-class ArgumentTypeError(InvalidTypeError, RuntimeError):
-    """The dispatcher refused an argument's type against the op's schema. Still a RuntimeError, the
-    type torch gives it, so code written against torch's error keeps working."""
 
 
 def library_error(error: Exception) -> Exception:
