@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import numpy.typing as npt
 
 
 def savgol_coefficients(width: int, polyorder: int, deriv: int, delta: float = 1.0) -> list[float]:
@@ -34,7 +35,7 @@ def edge_matrices(width: int, polyorder: int, deriv: int, delta: float = 1.0) ->
     vander = t[:, None] ** np.arange(polyorder + 1)[None, :]  # (width, polyorder + 1)
     fit = np.linalg.pinv(vander)  # polynomial coefficients (low order first) from the window
 
-    def derivative_rows(positions):
+    def derivative_rows(positions: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         rows = np.zeros((len(positions), polyorder + 1))
         for i in range(deriv, polyorder + 1):
             rows[:, i] = math.factorial(i) / math.factorial(i - deriv) * positions ** (i - deriv)

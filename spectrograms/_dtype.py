@@ -13,7 +13,7 @@ from .errors import InvalidInputError
 _DTYPES = {"float64": torch.float64, "float32": torch.float32}
 
 
-def resolve_dtype(dtype, values: torch.Tensor) -> torch.dtype:
+def resolve_dtype(dtype: str | torch.dtype | None, values: torch.Tensor) -> torch.dtype:
     """The real compute dtype for ``values`` under the ``dtype`` keyword.
 
     Raises:
@@ -34,7 +34,7 @@ def complex_of(real: torch.dtype) -> torch.dtype:
     return torch.complex64 if real == torch.float32 else torch.complex128
 
 
-def plan_dtype(dtype) -> torch.dtype | None:
+def plan_dtype(dtype: str | None) -> torch.dtype | None:
     """The dtype a plan casts its input to under the ``dtype`` keyword: None (keep the input's),
     ``"float32"`` or ``"float64"``.
 

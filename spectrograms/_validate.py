@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import torch
 
 from .errors import InvalidInputError, InvalidTypeError
 
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
-def positive_int(name: str, value) -> int:
+_T = TypeVar("_T")
+
+
+def positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise InvalidTypeError(f"{name} must be a positive int, got {type(value).__name__} {value!r}")
     if value <= 0:
@@ -28,23 +36,23 @@ MAX_BANDS = 16384
 MIN_SAMPLE_RATE, MAX_SAMPLE_RATE = 1e-3, 1e9
 
 
-def bounded_int(name: str, value, high: int) -> int:
+def bounded_int(name: str, value: object, high: int) -> int:
     """A positive int at most ``high``."""
-    value = positive_int(name, value)
-    if value > high:
-        raise InvalidInputError(f"{name} must be at most {high}, got {value}")
-    return value
+    checked = positive_int(name, value)
+    if checked > high:
+        raise InvalidInputError(f"{name} must be at most {high}, got {checked}")
+    return checked
 
 
-def bounded_float(name: str, value, low: float, high: float) -> float:
+def bounded_float(name: str, value: object, low: float, high: float) -> float:
     """A finite float in ``[low, high]``."""
-    value = finite_float(name, value)
-    if not low <= value <= high:
-        raise InvalidInputError(f"{name} must be in [{low:g}, {high:g}], got {value:g}")
-    return value
+    checked = finite_float(name, value)
+    if not low <= checked <= high:
+        raise InvalidInputError(f"{name} must be in [{low:g}, {high:g}], got {checked:g}")
+    return checked
 
 
-def finite_float(name: str, value) -> float:
+def finite_float(name: str, value: object) -> float:
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidTypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
     if not math.isfinite(value):
@@ -52,27 +60,27 @@ def finite_float(name: str, value) -> float:
     return float(value)
 
 
-def positive_float(name: str, value) -> float:
-    value = finite_float(name, value)
-    if value <= 0:
-        raise InvalidInputError(f"{name} must be positive, got {value}")
-    return value
+def positive_float(name: str, value: object) -> float:
+    checked = finite_float(name, value)
+    if checked <= 0:
+        raise InvalidInputError(f"{name} must be positive, got {checked}")
+    return checked
 
 
-def non_negative_float(name: str, value) -> float:
-    value = finite_float(name, value)
-    if value < 0:
-        raise InvalidInputError(f"{name} must be >= 0, got {value}")
-    return value
+def non_negative_float(name: str, value: object) -> float:
+    checked = finite_float(name, value)
+    if checked < 0:
+        raise InvalidInputError(f"{name} must be >= 0, got {checked}")
+    return checked
 
 
-def one_of(name: str, value, allowed: tuple):
+def one_of(name: str, value: _T, allowed: tuple[_T, ...]) -> _T:
     if value not in allowed:
         raise InvalidInputError(f"{name} must be one of {', '.join(map(repr, allowed))}; got {value!r}")
     return value
 
 
-def optional_positive_int(name: str, value) -> int | None:
+def optional_positive_int(name: str, value: object) -> int | None:
     """None, or ``value`` checked by :func:`positive_int`."""
     if value is None:
         return None
@@ -81,14 +89,14 @@ def optional_positive_int(name: str, value) -> int | None:
     return positive_int(name, value)
 
 
-def check_type(name: str, value, expected: type):
+def check_type(name: str, value: object, expected: type[_T]) -> _T:
     """Refuses ``value`` unless it is an instance of ``expected``, naming the parameter."""
     if not isinstance(value, expected):
         raise InvalidTypeError(f"{name} must be a {expected.__name__}, got {type(value).__name__}")
     return value
 
 
-def call_native(op, *args, **kwargs):
+def call_native(op: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
     """Calls a native op, reporting the ValueError it raises for NaN/Inf input or impossible sizes
     as the library's :class:`InvalidInputError` (the op's message names what is wrong).
 
@@ -118,7 +126,7 @@ def check_unread_samples_finite(signal: torch.Tensor, n_fft: int, hop_length: in
         )
 
 
-def real_array(name: str, values):
+def real_array(name: str, values: object) -> npt.NDArray[np.float64]:
     """``values`` (a number or an array-like of them) as a finite float64 NumPy array."""
     import numpy as np
 
@@ -133,10 +141,73 @@ def real_array(name: str, values):
     return array
 
 
-def finite_result(name: str, result, what: str):
+def finite_result(name: str, result: npt.NDArray[np.float64], what: str) -> npt.NDArray[np.float64]:
     """Refuses a conversion whose result left float64's range (``what`` says which input values do)."""
     import numpy as np
 
     if not np.isfinite(result).all():
         raise InvalidInputError(f"{name} out of range: {what}")
     return result
+
+
+def torch_dtype(name: str, value, *, floating: bool = True) -> torch.dtype:
+    """A ``torch.dtype`` (a floating one unless ``floating=False``); torch itself reads an int here as
+    a device index or a scalar-type code and fails far away with a message naming neither."""
+    if not isinstance(value, torch.dtype):
+        raise InvalidTypeError(f"{name} must be a torch.dtype (e.g. torch.float32), got {type(value).__name__} {value!r}")
+    if floating and not value.is_floating_point:
+        raise InvalidInputError(f"{name} must be a floating torch.dtype (float16/bfloat16/float32/float64), got {value}")
+    return value
+
+
+def torch_device(name: str, value) -> torch.device:
+    """A device given as a ``torch.device``, a string ("cpu", "cuda:0") or a CUDA index that exists on
+    this machine; torch refuses the others (a float, a negative index, a CUDA device without a driver)
+    with a RuntimeError/TypeError that names no parameter."""
+    if isinstance(value, bool) or not isinstance(value, (torch.device, str, numbers.Integral)):
+        raise InvalidTypeError(f"{name} must be a torch.device, a device string or a CUDA index, "
+                               f"got {type(value).__name__} {value!r}")
+    if isinstance(value, numbers.Integral) and not 0 <= value < 2**31:
+        raise InvalidInputError(f"{name} as a CUDA index must be in [0, 2**31), got {value}")
+    try:
+        device = torch.device("cuda", int(value)) if isinstance(value, numbers.Integral) else torch.device(value)
+    except (RuntimeError, ValueError, TypeError, OverflowError) as error:
+        raise InvalidInputError(f"{name} is not a device torch knows: {value!r} ({str(error).splitlines()[0]})") from None
+    if device.type == "cuda" and (not torch.cuda.is_available() or (device.index or 0) >= torch.cuda.device_count()):
+        available = torch.cuda.device_count() if torch.cuda.is_available() else 0
+        raise InvalidInputError(f"{name}={value!r}: this machine has {available} CUDA device(s)")
+    if device.type not in ("cpu", "cuda", "meta", "mps", "xpu"):
+        raise InvalidInputError(f"{name} must be a cpu or cuda device, got {value!r}")
+    return device
+
+
+# Elements of one array a parameter makes the library allocate: far above any audio feature
+# (a 1-hour clip's (80, 360000) fbank is 3e7) and below what a 16 GiB float64 buffer holds, so a typo
+# in a size costs an error message instead of the machine's memory.
+MAX_ELEMENTS = 2**31
+
+
+def allocation(names: str, *shape: int) -> None:
+    """Refuses an array of ``shape`` (which the parameters in ``names`` determine) above
+    :data:`MAX_ELEMENTS`, before it is allocated."""
+    total = 1
+    for size in shape:
+        total *= max(int(size), 0)
+    if total > MAX_ELEMENTS:
+        raise InvalidInputError(f"{names} would make the library allocate an array of shape {tuple(shape)} "
+                                f"({total:.3g} elements, at most {MAX_ELEMENTS} allowed); use smaller sizes")
+
+
+def sequence(name: str, value, item_type: type | tuple = object, *, allow_empty: bool = True) -> list:
+    """``value`` as a list, refused unless it is a list/tuple (or other non-string iterable) whose
+    items are ``item_type``."""
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__"):
+        raise InvalidTypeError(f"{name} must be a sequence, got {type(value).__name__} {value!r:.80}")
+    items = list(value)
+    if not allow_empty and not items:
+        raise InvalidInputError(f"{name} must not be empty")
+    for index, item in enumerate(items):
+        if not isinstance(item, item_type):
+            expected = getattr(item_type, "__name__", None) or " or ".join(t.__name__ for t in item_type)
+            raise InvalidTypeError(f"{name}[{index}] must be a {expected}, got {type(item).__name__}")
+    return items

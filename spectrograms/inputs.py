@@ -19,6 +19,8 @@ Policy:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import torch
 
@@ -32,7 +34,7 @@ MAX_CHANNELS = 8
 CHANNELS_RATIO = 64
 
 
-def as_signal(samples, *, name: str = "samples", max_dims: int = 2) -> torch.Tensor:
+def as_signal(samples: object, *, name: str = "samples", max_dims: int = 2) -> torch.Tensor:
     """Returns ``samples`` as a contiguous float32/float64 tensor of 1 to ``max_dims`` dims.
 
     Raises:
@@ -58,7 +60,7 @@ def as_signal(samples, *, name: str = "samples", max_dims: int = 2) -> torch.Ten
     return tensor.contiguous()
 
 
-def as_tensor(values, name: str, *, allow_complex: bool = False) -> torch.Tensor:
+def as_tensor(values: object, name: str, *, allow_complex: bool = False) -> torch.Tensor:
     """``values`` as a torch tensor of their own numeric dtype, sharing memory where it can.
 
     Tensors that require grad are detached; NumPy arrays are shared (copied only when read-only, not
@@ -91,7 +93,8 @@ def as_tensor(values, name: str, *, allow_complex: bool = False) -> torch.Tensor
     return tensor
 
 
-def _numeric_array(values, name: str) -> np.ndarray:
+def _numeric_array(values: np.ndarray[Any, Any] | np.generic | list[Any] | tuple[Any, ...],
+                   name: str) -> np.ndarray[Any, Any]:
     try:
         array = np.asarray(values)
     except ValueError as error:  # ragged nested lists
