@@ -61,11 +61,14 @@ def test_aoti_package_runs_in_a_fresh_process_with_dynamic_batch_and_time(tmp_pa
     _assert_package_matches_eager(model, program, tmp_path, "mel_db", ((1, 8000), (3, 20011), (5, 16000)))
 
 
-# KaldiFbank is not here yet: torch.export with a dynamic time axis traces its export path
-# (spectrograms/export/kaldi.py) but leaves guards on the frame count (a modulo of the time axis) that
-# the Dim range cannot prove; its ONNX export works (tests/test_export_onnx.py).
+# The Kaldi layers export a whole (channels, time) waveform through spectrograms/export/kaldi.py (their
+# kernel's frame count is a value): the package holds those torch ops, float64 like the kernel's wide
+# mode, so its values equal eager's within float32 rounding too.
 FRONT_ENDS = {
     "WhisperLogMelSpectrogram": lambda: snn.WhisperLogMelSpectrogram(80),
+    "KaldiFbank": lambda: snn.KaldiFbank(num_mel_bins=80),
+    "KaldiMFCC_centred": lambda: snn.KaldiMFCC(snip_edges=False, use_energy=True),
+    "KaldiSpectrogram": lambda: snn.KaldiSpectrogram(),
 }
 
 

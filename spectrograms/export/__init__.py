@@ -13,8 +13,9 @@ The layers of :mod:`spectrograms.nn` need nothing from the user to be deployed:
   ``examples/cpp``).
 
 The Kaldi layers (``KaldiFbank``, ``KaldiMFCC``, ``KaldiSpectrogram``) export a whole waveform through
-:mod:`spectrograms.export.kaldi` (their kernel's frame count is a value); not their ``lengths`` form,
-not ``dither != 0``, and not yet ``torch.export`` with a dynamic time axis (frame-count guards).
+:mod:`spectrograms.export.kaldi` (their kernel's frame count is a value), under ``torch.onnx.export``
+and ``torch.export`` + AOTInductor with dynamic channel and time axes; not their ``lengths`` form and
+not ``dither != 0``.
 
 What does not export, and why (torch 2.14.1, onnxruntime 1.32):
 

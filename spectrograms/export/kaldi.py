@@ -65,7 +65,10 @@ def _constants(kind: str, items: tuple) -> dict:
 
 
 def _frames(signal: torch.Tensor, size: int, shift: int, snip_edges: bool) -> torch.Tensor:
-    """``(1, frames, size)`` from ``(1, T)``: the frame count follows from the shape alone."""
+    """``(frames, size)`` from ``(T,)``: the frame count follows from the shape alone. Two dimensions,
+    not ``(1, frames, size)``: the products after this fold a ``(1, frames)`` batch into one dimension,
+    a reshape whose divisibility guards on the frame count ``torch.export`` cannot prove for a dynamic
+    time axis."""
     length = signal.shape[-1]
     if snip_edges:
         return signal.unfold(-1, size, shift)  # 1 + (T - size) // shift frames, no slice (no shape guard)
@@ -75,7 +78,7 @@ def _frames(signal: torch.Tensor, size: int, shift: int, snip_edges: bool) -> to
     position = torch.arange(span, device=signal.device) - (size // 2 - shift // 2)
     index = torch.where(position < 0, -position - 1, torch.where(position >= length, 2 * length - 1 - position,
                                                                  position)).clamp(min=0, max=length - 1)
-    return signal[:, index].unfold(-1, size, shift)
+    return signal[index].unfold(-1, size, shift)
 
 
 def kaldi_features(kind: str, waveform: torch.Tensor, channel: int, options: dict) -> torch.Tensor:
@@ -92,7 +95,7 @@ def kaldi_features(kind: str, waveform: torch.Tensor, channel: int, options: dic
     signal = _kaldi._select_channel(waveform, channel)
     const = _constants(kind, tuple(sorted(options.items())))
     shift, size, padded = const["shift"], const["size"], const["padded"]
-    frames = _frames(signal.double(), size, shift, bool(options["snip_edges"]))
+    frames = _frames(signal[0].double(), size, shift, bool(options["snip_edges"]))
     energy_floor = _number("energy_floor", options["energy_floor"])
     if options["remove_dc_offset"]:
         frames = frames - frames.mean(-1, keepdim=True)
@@ -125,5 +128,5 @@ def kaldi_features(kind: str, waveform: torch.Tensor, channel: int, options: dic
             parts = (features, energy[..., None]) if options["htk_compat"] else (energy[..., None], features)
             features = torch.cat(parts, dim=-1)
     if options["subtract_mean"]:
-        features = features - features.mean(1, keepdim=True)
-    return features[0].to(waveform.dtype)
+        features = features - features.mean(0, keepdim=True)
+    return features.to(waveform.dtype)

@@ -39,6 +39,18 @@ def _angles(rows: torch.Tensor, cols: torch.Tensor, n: int) -> torch.Tensor:
     return ((rows[:, None] * cols[None, :]) % n).to(torch.float64) * (2.0 * math.pi / n)
 
 
+def _product(left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
+    """``left @ right``; for one 3-D operand and one matrix, a ``bmm`` with the matrix expanded (a view).
+    ``matmul`` would fold ``(frames, rows)`` into one dimension, a reshape whose divisibility guards on
+    a dynamic frame count ``torch.export`` cannot prove (``(16 n + 16) % (n + 1) == 0``); ``bmm`` keeps
+    the frames a dimension of their own (the Kaldi export path's 2-D frames)."""
+    if left.dim() == 3 and right.dim() == 2:
+        return torch.bmm(left, right.expand(left.shape[0], -1, -1))
+    if left.dim() == 2 and right.dim() == 3:
+        return torch.bmm(left.expand(right.shape[0], -1, -1), right)
+    return left @ right
+
+
 def _dft_power_layout(frames: torch.Tensor, n_fft: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Real and imaginary parts of the DFT of windowed ``frames (..., n_fft)``, and the bin of each
     column: ``(real, imag, bins)`` with ``real``/``imag`` ``(..., M)`` and ``bins (M,)`` int64, ``M >=
@@ -58,7 +70,7 @@ def _dft_power_layout(frames: torch.Tensor, n_fft: int) -> tuple[torch.Tensor, t
     # Stage 1: over n1 (sample n = N2 n1 + n2), all N1 frequencies k1: (..., 2 N1, N2).
     angle1 = _angles(n1, n1, n1_size)
     stage1 = torch.cat([torch.cos(angle1), -torch.sin(angle1)], dim=0).to(dtype)
-    part = stage1 @ frames.unflatten(-1, (n1_size, n2_size))
+    part = _product(stage1, frames.unflatten(-1, (n1_size, n2_size)))
     re, im = part[..., :n1_size, :], part[..., n1_size:, :]
     # Twiddles exp(-2 pi i k1 n2 / N).
     twiddle = _angles(n1, n2, n_fft)
@@ -68,7 +80,8 @@ def _dft_power_layout(frames: torch.Tensor, n_fft: int) -> tuple[torch.Tensor, t
     # (two products and a sum rather than one product of a concatenation: no copy of the spectrum).
     angle2 = _angles(n2, k2, n2_size)
     c2, s2 = torch.cos(angle2), -torch.sin(angle2)
-    spectrum = re @ torch.cat([c2, s2], dim=1).to(dtype) + im @ torch.cat([-s2, c2], dim=1).to(dtype)
+    spectrum = (_product(re, torch.cat([c2, s2], dim=1).to(dtype))
+                + _product(im, torch.cat([-s2, c2], dim=1).to(dtype)))
     real, imag = spectrum[..., :k2_size].flatten(-2), spectrum[..., k2_size:].flatten(-2)  # column k1 K2 + k2
     bins = (n1[:, None] + n1_size * k2[None, :]).flatten()
     return real, imag, bins
