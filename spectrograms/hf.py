@@ -509,15 +509,20 @@ def seamless_features(signal: torch.Tensor, lengths: torch.Tensor, *, sampling_r
     attention_mask (batch, frames // stride) bool)``; differentiable. ``padding`` is ``"longest"``,
     ``"max_length"`` or ``"do_not_pad"``; the other arguments as the extractor's."""
     _check_frames(lengths, 400, "SeamlessM4T")
-    # One float64 copy scaled in place rather than two float64 temporaries (a 10 MB batch's fresh pages
-    # cost more than its arithmetic). The log-mel stays float64 until the end: the float32 kernel output,
-    # normalised per bin, moved speech by 5e-4 from transformers (a bin of little spread), past the 1e-4.
-    scaled = signal.to(torch.float64, copy=True).mul_(32768.0)
-    features, counts = fbank_batch(scaled, lengths, sample_frequency=float(sampling_rate),
+    # Scaled in the signal's own dtype (exact: a power of two) and read as float64 by the kernel, which
+    # returns float64 features (dtype=): a float64 copy of the whole signal cost more in fresh pages than
+    # its arithmetic. The log-mel stays float64 until the end: the float32 kernel output, normalised per
+    # bin, moved speech by 5e-4 from transformers (a bin of little spread), past the 1e-4.
+    scaled = signal * 32768.0 if signal.dtype in (torch.float32, torch.float64) else signal.double() * 32768.0
+    features, counts = fbank_batch(scaled, lengths, sample_frequency=float(sampling_rate), dtype=torch.float64,
                                    num_mel_bins=num_mel_bins, low_freq=20.0, high_freq=float(sampling_rate // 2),
                                    dither=0.0, **_fbank_frame_options(sampling_rate))
+    del scaled
     counts = counts.cpu()
     frames = torch.arange(features.shape[1], device=features.device)
+    # In place where autograd allows (the features are this call's own tensor): each fresh
+    # (batch, frames, bins) float64 temporary costs its page faults, more than its arithmetic.
+    in_place = not features.requires_grad
     if normalize:
         if bool((counts < 2).any()):
             item = int(torch.nonzero(counts < 2).flatten()[0])
@@ -526,16 +531,21 @@ def seamless_features(signal: torch.Tensor, lengths: torch.Tensor, *, sampling_r
         valid = (frames[None, :] < counts.to(features.device)[:, None])[..., None]
         n = counts.to(features.device)[:, None, None].double()
         # Centred and masked once (padding frames are zero in and out; padding_value is written below).
-        centred = (features - features.sum(1, keepdim=True) / n) * valid
-        features = centred / torch.sqrt(centred.square().sum(1, keepdim=True) / (n - 1) + 1e-7)
+        mean = features.sum(1, keepdim=True) / n
+        centred = features.sub_(mean).mul_(valid) if in_place else (features - mean) * valid
+        std = torch.sqrt(torch.linalg.vector_norm(centred, dim=1, keepdim=True).square() / (n - 1) + 1e-7)
+        features = centred.div_(std) if in_place else centred / std
     counts, width = _pad_lengths(counts, padding, max_length, truncation, pad_to_multiple_of)
     if features.shape[1] >= width:
         features = features[:, :width]
     else:
         features = torch.nn.functional.pad(features, (0, 0, 0, width - features.shape[1]))
     mask = torch.arange(width, device=features.device)[None, :] < counts.to(features.device)[:, None]
-    features = torch.where(mask[..., None], features, torch.tensor(padding_value, dtype=features.dtype,
-                                                                   device=features.device))
+    if in_place:
+        features = features.masked_fill_(~mask[..., None], padding_value)
+    else:
+        features = torch.where(mask[..., None], features, torch.tensor(padding_value, dtype=features.dtype,
+                                                                       device=features.device))
     kept = width - width % stride
     features = features[:, :kept].reshape(features.shape[0], kept // stride, -1)
     # transformers keeps frames whose index is 1 modulo the stride (none at all for stride 1)

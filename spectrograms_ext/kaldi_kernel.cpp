@@ -90,9 +90,10 @@ __attribute__((always_inline)) inline T dot(const T* w, const T* p, int64_t n) {
   return sum;
 }
 
-// T: the signal's and the output's dtype; W: the dtype the frame is worked in (T, or double for
-// float32 input computed wide, see the op's `wide`).
-template <typename T, typename W>
+// T: the signal's dtype; W: the dtype the frame is worked in (T, or double for float32 input computed
+// wide, see the op's `wide`); O: the output's (T, or double for a wide float32 signal whose caller keeps
+// computing on the features in float64 and would otherwise copy the whole signal to float64 first).
+template <typename T, typename W, typename O>
 struct Job {
   const T* signal;  // (batch, n_samples)
   int64_t batch, n_samples;
@@ -112,8 +113,8 @@ struct Job {
   const W* band_weights;
   int64_t n_bands, band_width;
   int64_t n_cols, feature_col, energy_col;
-  T* out;         // (batch, n_frames, n_cols)
-  T* energy_out;  // (batch, n_frames)
+  O* out;         // (batch, n_frames, n_cols)
+  O* energy_out;  // (batch, n_frames)
 };
 
 template <typename W>
@@ -128,8 +129,8 @@ W log_energy(double sum_of_squares, const std::optional<double>& floor) {
 // Reads frame f of item b into frame[0, size): snip_edges frames start at f * shift; the others are
 // centred on f * shift + shift / 2, reading past either end of the item reflected with the end
 // sample repeated (Kaldi's convention: index -1 is sample 0, index n is sample n - 1).
-template <typename T, typename W>
-void load_frame(const Job<T, W>& job, const T* x, int64_t length, int64_t f, W* frame) {
+template <typename T, typename W, typename O>
+void load_frame(const Job<T, W, O>& job, const T* x, int64_t length, int64_t f, W* frame) {
   const int64_t start = job.snip_edges ? f * job.shift : f * job.shift - (job.size / 2 - job.shift / 2);
   if (start >= 0 && start + job.size <= length) {
     const T* src = x + start;
@@ -145,8 +146,8 @@ void load_frame(const Job<T, W>& job, const T* x, int64_t length, int64_t f, W* 
 }
 
 // Returns false when a value left T's range (a frame too loud for float32): the log would hide it.
-template <typename T, typename W>
-bool frame_features(const Job<T, W>& job, typename Fftw<W>::Plan plan, int64_t b, int64_t f, W* frame, W* fft_in,
+template <typename T, typename W, typename O>
+bool frame_features(const Job<T, W, O>& job, typename Fftw<W>::Plan plan, int64_t b, int64_t f, W* frame, W* fft_in,
                     typename Fftw<W>::Complex* spectrum, W* power, W* values) {
   const int64_t size = job.size;
   load_frame(job, job.signal + b * job.n_samples, job.lengths[b], f, frame);
@@ -171,8 +172,8 @@ bool frame_features(const Job<T, W>& job, typename Fftw<W>::Plan plan, int64_t b
   for (int64_t k = 0; k < job.n_bins; ++k) power[k] = s[2 * k] * s[2 * k] + s[2 * k + 1] * s[2 * k + 1];
   if (!job.use_power)
     for (int64_t k = 0; k < job.n_bins; ++k) power[k] = std::sqrt(power[k]);
-  T* row = job.out + (b * job.n_frames + f) * job.n_cols;
-  T* features = row + job.feature_col;
+  O* row = job.out + (b * job.n_frames + f) * job.n_cols;
+  O* features = row + job.feature_col;
   W* result = power;
   int64_t n_features = job.n_bins;
   if (job.band_start != nullptr) {
@@ -182,15 +183,15 @@ bool frame_features(const Job<T, W>& job, typename Fftw<W>::Plan plan, int64_t b
     result = values;
     n_features = job.n_bands;
   }
-  // Rounded to T first and the log taken there: for float32 output the vectorised float log (about
+  // Rounded to O first and the log taken there: for float32 output the vectorised float log (about
   // 1 ulp) of the rounded value is as good as libm's scalar double log, which cost 20 ns a value.
-  for (int64_t i = 0; i < n_features; ++i) features[i] = T(result[i]);
+  for (int64_t i = 0; i < n_features; ++i) features[i] = O(result[i]);
   // Checked before the log, which would floor a NaN and map Inf to a finite number; a float32 value
   // out of range comes out Inf here even when worked in double.
-  const bool finite = all_finite(features, n_features) && std::isfinite(T(energy));
+  const bool finite = all_finite(features, n_features) && std::isfinite(O(energy));
   if (job.use_log) log_floored(features, features, n_features);
-  if (job.energy_col >= 0) row[job.energy_col] = T(energy);
-  job.energy_out[b * job.n_frames + f] = T(energy);
+  if (job.energy_col >= 0) row[job.energy_col] = O(energy);
+  job.energy_out[b * job.n_frames + f] = O(energy);
   return finite;
 }
 
@@ -202,8 +203,8 @@ struct Verdict {
 // Each task also checks the samples it owns for NaN/Inf ([f0 * shift, f1 * shift) of its item, the last
 // task of an item up to the end of the row): together the tasks read every sample of the tensor once,
 // so a signal is refused whichever samples its frames read, as the torch path refuses it.
-template <typename T, typename W>
-Verdict run(const Job<T, W>& job) {
+template <typename T, typename W, typename O>
+Verdict run(const Job<T, W, O>& job) {
   std::atomic<bool> finite{true}, samples_finite{true};
   using Complex = typename Fftw<W>::Complex;
   const auto plan = cached_plan<W>(Transform::r2c, job.padded);
@@ -231,8 +232,8 @@ Verdict run(const Job<T, W>& job) {
       const int64_t first_pad = std::max(f0, valid);
       if (first_pad < f1) {  // frames past the item's own count are 0, as the torch path leaves them
         std::fill(job.out + (b * job.n_frames + first_pad) * job.n_cols, job.out + (b * job.n_frames + f1) * job.n_cols,
-                  T(0));
-        std::fill(job.energy_out + b * job.n_frames + first_pad, job.energy_out + b * job.n_frames + f1, T(0));
+                  O(0));
+        std::fill(job.energy_out + b * job.n_frames + first_pad, job.energy_out + b * job.n_frames + f1, O(0));
       }
     }
   });
@@ -245,13 +246,20 @@ std::tuple<at::Tensor, at::Tensor> kaldi_frames_features_cpu(
     int64_t padded_length, bool snip_edges, bool remove_dc_offset, double preemphasis_coefficient, bool raw_energy,
     std::optional<double> log_energy_floor, const std::optional<at::Tensor>& band_start,
     const std::optional<at::Tensor>& band_length, const std::optional<at::Tensor>& band_weights, bool use_power,
-    bool use_log, int64_t n_cols, int64_t feature_col, int64_t energy_col, bool wide) {
+    bool use_log, int64_t n_cols, int64_t feature_col, int64_t energy_col, bool wide,
+    std::optional<at::ScalarType> out_dtype) {
   TORCH_CHECK_VALUE(signal.dim() == 2, "signal must have shape (batch, time), got ", signal.sizes());
   check_signal(signal);
   const auto dtype = signal.scalar_type();
   // The working dtype: float32 signals computed wide are framed, transformed and summed in float64.
   const auto work = wide ? at::kDouble : dtype;
   const char* work_name = work == at::kFloat ? "float32" : "float64";
+  // float64 features of a float32 signal only where it is worked in float64: worked in float32 the
+  // extra digits would be noise.
+  const auto out_type = out_dtype.value_or(dtype);
+  TORCH_CHECK_VALUE(out_type == dtype || (out_type == at::kDouble && work == at::kDouble),
+                    "out_dtype must be the signal's dtype, or float64 for a float32 signal worked wide (wide=True), "
+                    "got ", out_type, " for a ", dtype, " signal with wide=", wide ? "True" : "False");
   const int64_t batch = signal.size(0), n_samples = signal.size(1);
   const int64_t size = window.dim() == 1 ? window.size(0) : 0;
   TORCH_CHECK_VALUE(window.dim() == 1 && size >= 1, "window must be 1-D and not empty, got ", window.sizes());
@@ -315,34 +323,37 @@ std::tuple<at::Tensor, at::Tensor> kaldi_frames_features_cpu(
                       ") and the signal's dtype, got ", noise->sizes());
     noise_c = noise->contiguous();
   }
-  auto out = at::empty({batch, n_frames, n_cols}, signal.options());
-  auto energy = at::empty({batch, n_frames}, signal.options());
+  auto out = at::empty({batch, n_frames, n_cols}, signal.options().dtype(out_type));
+  auto energy = at::empty({batch, n_frames}, signal.options().dtype(out_type));
   const auto x = signal.contiguous();
   const auto w = window.contiguous();
   Verdict verdict{true, true};
-  const auto compute = [&](auto signal_type, auto work_type) {
+  const auto compute = [&](auto signal_type, auto work_type, auto out_type_tag) {
     using T = decltype(signal_type);
     using W = decltype(work_type);
-    Job<T, W> job{x.data_ptr<T>(), batch, n_samples, length_data, count_data, w.data_ptr<W>(),
+    using O = decltype(out_type_tag);
+    Job<T, W, O> job{x.data_ptr<T>(), batch, n_samples, length_data, count_data, w.data_ptr<W>(),
                   size, frame_shift, padded_length, n_bins, n_frames, snip_edges,
                   noise ? noise_c.data_ptr<T>() : nullptr, W(dither), remove_dc_offset, raw_energy,
                   use_power, use_log, W(preemphasis_coefficient), log_energy_floor,
                   banded ? start_c.data_ptr<int64_t>() : nullptr, banded ? length_c.data_ptr<int64_t>() : nullptr,
                   banded ? weights_c.data_ptr<W>() : nullptr, n_bands, band_width, n_cols, feature_col,
-                  energy_col, out.data_ptr<T>(), energy.data_ptr<T>()};
+                  energy_col, out.data_ptr<O>(), energy.data_ptr<O>()};
     // Without frames no task runs, so the samples are checked here.
     verdict = n_frames > 0 ? run(job) : Verdict{all_finite(job.signal, batch * n_samples), true};
   };
   if (dtype == at::kDouble) {
-    compute(double(), double());
+    compute(double(), double(), double());
+  } else if (out_type == at::kDouble) {
+    compute(float(), double(), double());
   } else if (work == at::kDouble) {
-    compute(float(), double());
+    compute(float(), double(), float());
   } else {
-    compute(float(), float());
+    compute(float(), float(), float());
   }
   TORCH_CHECK_VALUE(verdict.samples_finite,
                     "waveforms contains NaN or Inf samples; clean it, e.g. with torch.nan_to_num, first");
-  TORCH_CHECK_VALUE(verdict.features_finite, "the waveform is too loud for ", dtype == at::kFloat ? "float32" : "float64",
+  TORCH_CHECK_VALUE(verdict.features_finite, "the waveform is too loud for ", out_type == at::kFloat ? "float32" : "float64",
                     ": its frame energies leave the range of the dtype; scale it down or pass it as float64");
   return {out, energy};
 }
@@ -355,7 +366,7 @@ TORCH_LIBRARY_FRAGMENT(spectrograms, m) {
       "float dither, int n_frames, int frame_shift, int padded_length, bool snip_edges, bool remove_dc_offset, "
       "float preemphasis_coefficient, bool raw_energy, float? log_energy_floor, Tensor? band_start, "
       "Tensor? band_length, Tensor? band_weights, bool use_power, bool use_log, int n_cols, int feature_col, "
-      "int energy_col, bool wide) -> (Tensor, Tensor)");
+      "int energy_col, bool wide, ScalarType? out_dtype=None) -> (Tensor, Tensor)");
 }
 
 TORCH_LIBRARY_IMPL(spectrograms, CPU, m) { m.impl("kaldi_frames_features", &kaldi_frames_features_cpu); }

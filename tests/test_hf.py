@@ -310,6 +310,17 @@ def test_seamless_features_function_is_the_extractor(clips):
     assert torch.equal(mask.to(torch.int32), expected["attention_mask"])
 
 
+def test_seamless_features_of_float32_samples_are_those_of_float64(clips):
+    """The kernel reads float32 samples as float64 (dtype=torch.float64 in fbank_batch) instead of a
+    float64 copy of the batch being made: the same float64 features, whichever the caller passes."""
+    signal, lengths = _padded(clips)
+    assert signal.dtype == torch.float32
+    features, mask = hf.seamless_features(signal, lengths)
+    wide, wide_mask = hf.seamless_features(signal.double(), lengths)
+    torch.testing.assert_close(features, wide, atol=1e-12, rtol=0)
+    assert torch.equal(mask, wide_mask)
+
+
 def test_functions_are_differentiable(clips):
     """Gradients reach the samples (the torch path, taken when the signal needs a gradient), agree with
     the kernel path's values, and are finite."""

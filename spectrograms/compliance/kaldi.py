@@ -194,7 +194,7 @@ def _native_bank(num_mel_bins, padded, sample_frequency, low_freq, high_freq, vt
     return kaldi_native.bank_rows(banks, dtype)
 
 
-def _native(signal, lengths, generator, options, **layout):
+def _native(signal, lengths, generator, options, out_dtype=None, **layout):
     """The fused CPU kernel (kaldi_native.py) on the frame options: ``(features, log_energy, counts,
     padded)``; ``layout`` is the kernel's bank and output-column keywords.
 
@@ -204,6 +204,9 @@ def _native(signal, lengths, generator, options, **layout):
     from the exact one, and float32 mel energies at 80 bins reach 1e-3 from it (tests/compliance/test_kaldi.py); worked in
     float64 the kernel gives the exact value for about 25% more time than float32 (600 s fbank). The
     window keeps the float32 values torchaudio multiplies by.
+
+    ``out_dtype=torch.float64`` for a float32 signal: the features of ``signal.double()`` (float64 window,
+    float64 output), without that float64 copy of the signal (widening a float32 sample is exact).
     """
     shift, size, padded, dither, energy_floor, min_samples = _frame_settings(
         options["sample_frequency"], options["frame_shift"], options["frame_length"],
@@ -211,15 +214,17 @@ def _native(signal, lengths, generator, options, **layout):
         options["dither"], options["energy_floor"], options["min_duration"])
     counts = _frame_counts(lengths, size, shift, options["snip_edges"], min_samples)
     wide = signal.dtype == torch.float32
+    as_float64 = wide and out_dtype == torch.float64
     window = _native_window(options["window_type"], size, _number("blackman_coeff", options["blackman_coeff"]),
-                            signal.dtype, wide)
+                            torch.float64 if as_float64 else signal.dtype, wide)
     if callable(layout.get("n_cols")):
         layout["n_cols"] = layout["n_cols"](padded)
     features, energy = kaldi_native.frames_features(
         signal, lengths, counts, window, shift=shift, padded=padded, snip_edges=bool(options["snip_edges"]),
         remove_dc_offset=bool(options["remove_dc_offset"]),
         preemphasis_coefficient=float(options["preemphasis_coefficient"]), raw_energy=bool(options["raw_energy"]),
-        energy_floor=energy_floor, dither=dither, generator=generator, wide=wide, **layout)
+        energy_floor=energy_floor, dither=dither, generator=generator, wide=wide,
+        out_dtype=torch.float64 if as_float64 else None, **layout)
     return features, energy, counts, padded
 
 
@@ -332,7 +337,7 @@ def spectrogram_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch
     return _finish(features, counts, options["subtract_mean"]), counts
 
 
-def _log_mel(signal, lengths, generator, options, use_power, use_log_fbank):
+def _log_mel(signal, lengths, generator, options, use_power, use_log_fbank, out_dtype=None):
     """The fbank pipeline without energy columns or mean subtraction: ``(log_mel, energy, counts)``."""
     def banks_for(padded):
         return get_mel_banks(options["num_mel_bins"], padded, float(options["sample_frequency"]),
@@ -347,9 +352,11 @@ def _log_mel(signal, lengths, generator, options, use_power, use_log_fbank):
                             *(_number(name, options[name]) for name in ("sample_frequency", "low_freq", "high_freq",
                                                                          "vtln_low", "vtln_high", "vtln_warp")),
                             torch.float64)  # the kernel works in float64 (see _native)
-        mel, energy, counts, _ = _native(signal, lengths, generator, options, bank=bank, use_power=use_power,
-                                         use_log=use_log_fbank, n_cols=bank[0].shape[0])
+        mel, energy, counts, _ = _native(signal, lengths, generator, options, out_dtype, bank=bank,
+                                         use_power=use_power, use_log=use_log_fbank, n_cols=bank[0].shape[0])
         return mel, energy, counts
+    if out_dtype == torch.float64:  # the torch path computes float64 features from float64 samples
+        signal = signal.double()
     frames, energy, counts, padded = _windowed(signal, lengths, generator=generator,
                                                **_frame_option_subset(options))
     banks = banks_for(padded)
@@ -363,13 +370,15 @@ def _log_mel(signal, lengths, generator, options, use_power, use_log_fbank):
 
 
 def fbank_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch.Generator | None = None,
-                **options) -> tuple[torch.Tensor, torch.Tensor]:
+                dtype: torch.dtype | None = None, **options) -> tuple[torch.Tensor, torch.Tensor]:
     """:func:`fbank` over a batch in one pass.
 
     Args:
         waveforms: float32/float64, shape ``(batch, time)``; item ``i`` is ``waveforms[i, :lengths[i]]``.
         lengths: per-item sample counts, shape ``(batch,)``; default all ``time``.
         generator: torch random generator for ``dither``.
+        dtype: the features' dtype: None (the waveforms'), or ``torch.float64``, which gives float32
+            waveforms' features as those of ``waveforms.double()`` without copying them to float64.
         **options: :func:`fbank`'s keywords except ``channel`` (same defaults).
 
     Returns:
@@ -380,8 +389,10 @@ def fbank_batch(waveforms: torch.Tensor, lengths=None, *, generator: torch.Gener
     options = _options("fbank_batch", _FBANK_OPTIONS, options)
     # The fused kernel checks the samples in its own pass (a separate isfinite pass costs as much as it).
     signal, lengths = _as_batch(waveforms, lengths, check_finite=not kaldi_native.native_allowed(waveforms))
+    if dtype is not None and dtype not in (signal.dtype, torch.float64):
+        raise InvalidInputError(f"dtype must be None, the waveforms' {signal.dtype} or torch.float64, got {dtype!r}")
     mel, energy, counts = _log_mel(signal, lengths, generator, options, options["use_power"],
-                                   options["use_log_fbank"])
+                                   options["use_log_fbank"], dtype)
     if options["use_energy"]:
         parts = (mel, energy[..., None]) if options["htk_compat"] else (energy[..., None], mel)
         mel = torch.cat(parts, dim=-1)

@@ -42,7 +42,7 @@ def bank_rows(banks: torch.Tensor, dtype: torch.dtype):
 
 def frames_features(signal, lengths, counts, window, *, shift, padded, snip_edges, remove_dc_offset,
                     preemphasis_coefficient, raw_energy, energy_floor, dither, generator, bank=None,
-                    use_power=True, use_log=True, n_cols, feature_col=0, energy_col=-1, wide=False):
+                    use_power=True, use_log=True, n_cols, feature_col=0, energy_col=-1, wide=False, out_dtype=None):
     """One call of the kernel over ``(batch, time)``: ``(features (batch, frames, n_cols), log_energy)``.
 
     Dither noise is drawn as the torch path draws it (``randn`` of the frames' shape, one call), so a
@@ -59,4 +59,4 @@ def frames_features(signal, lengths, counts, window, *, shift, padded, snip_edge
                        remove_dc_offset=remove_dc_offset, preemphasis_coefficient=preemphasis_coefficient,
                        raw_energy=raw_energy, log_energy_floor=math.log(energy_floor) if energy_floor != 0.0 else None,
                        noise=noise, dither=dither, bank=bank, use_power=use_power, use_log=use_log, n_cols=n_cols,
-                       feature_col=feature_col, energy_col=energy_col, wide=wide)
+                       feature_col=feature_col, energy_col=energy_col, wide=wide, out_dtype=out_dtype)

@@ -19,7 +19,8 @@ def kaldi_frames_features(signal: torch.Tensor, lengths: torch.Tensor, counts: t
                           log_energy_floor: float | None, noise: torch.Tensor | None = None, dither: float = 0.0,
                           bank: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None,
                           use_power: bool = True, use_log: bool = True, n_cols: int, feature_col: int = 0,
-                          energy_col: int = -1, wide: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+                          energy_col: int = -1, wide: bool = False,
+                          out_dtype: torch.dtype | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Kaldi features of every frame of every item.
 
     Args:
@@ -39,21 +40,26 @@ def kaldi_frames_features(signal: torch.Tensor, lengths: torch.Tensor, counts: t
             energy to ``energy_col`` (-1: none), overwriting a feature there.
         wide: work a float32 signal in float64 (frames, FFT, bands, log), rounding only the output;
             ``window`` and the bank weights are then float64.
+        out_dtype: the outputs' dtype: None (the signal's), or ``torch.float64`` for a float32 signal with
+            ``wide`` (the float64 values unrounded, for a caller that computes on in float64 and would
+            otherwise copy the whole signal to float64 first).
 
     Returns:
-        ``(features (batch, n_frames, n_cols), log_energy (batch, n_frames))``.
+        ``(features (batch, n_frames, n_cols), log_energy (batch, n_frames))``, of ``out_dtype``.
     """
     start, length, weights = bank if bank is not None else (None, None, None)
     return call_op(torch.ops.spectrograms.kaldi_frames_features.default, signal, lengths, counts, window, noise,
                    float(dither), int(n_frames), int(frame_shift), int(padded_length), bool(snip_edges),
                    bool(remove_dc_offset), float(preemphasis_coefficient), bool(raw_energy), log_energy_floor,
                    start, length, weights, bool(use_power), bool(use_log), int(n_cols), int(feature_col),
-                   int(energy_col), bool(wide))
+                   int(energy_col), bool(wide), out_dtype)
 
 
 @torch.library.register_fake("spectrograms::kaldi_frames_features")
 def _(signal, lengths, counts, window, noise, dither, n_frames, frame_shift, padded_length, snip_edges,
       remove_dc_offset, preemphasis_coefficient, raw_energy, log_energy_floor, band_start, band_length, band_weights,
-      use_power, use_log, n_cols, feature_col, energy_col, wide):
+      use_power, use_log, n_cols, feature_col, energy_col, wide, out_dtype=None):
     batch = signal.shape[0]
-    return signal.new_empty((batch, n_frames, n_cols)), signal.new_empty((batch, n_frames))
+    dtype = signal.dtype if out_dtype is None else out_dtype
+    return (signal.new_empty((batch, n_frames, n_cols), dtype=dtype),
+            signal.new_empty((batch, n_frames), dtype=dtype))

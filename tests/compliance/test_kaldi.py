@@ -221,6 +221,23 @@ def test_native_batch_equals_torch_path(speech):
         torch.testing.assert_close(native, expected.detach(), rtol=0, atol=1e-3)
 
 
+def test_fbank_batch_float64_features_of_float32_waveforms(speech):
+    """dtype=torch.float64: float32 waveforms' features as those of waveforms.double(), on the kernel
+    (which reads the float32 samples as float64) and on the torch path alike; other dtypes refused."""
+    samples = torch.as_tensor(speech[0][: 16000 * 2], dtype=torch.float32)
+    batch, lengths = torch.stack([samples, samples.roll(7000)]), torch.tensor([32000, 17001])
+    expected, expected_lengths = kaldi.fbank_batch(batch.double(), lengths, num_mel_bins=40)
+    native, native_lengths = kaldi.fbank_batch(batch, lengths, num_mel_bins=40, dtype=torch.float64)
+    assert native.dtype == torch.float64 and torch.equal(native_lengths, expected_lengths)
+    torch.testing.assert_close(native, expected, rtol=0, atol=1e-12)
+    with torch.enable_grad():
+        traced, _ = kaldi.fbank_batch(batch.clone().requires_grad_(), lengths, num_mel_bins=40, dtype=torch.float64)
+    assert traced.dtype == torch.float64
+    torch.testing.assert_close(traced.detach(), expected, rtol=0, atol=1e-9)
+    with pytest.raises(InvalidInputError, match="dtype"):
+        kaldi.fbank_batch(batch, lengths, dtype=torch.float16)
+
+
 def test_batch_min_duration_gives_no_frames():
     features, frame_lengths = kaldi.fbank_batch(torch.randn(2, 16000), torch.tensor([16000, 4000]),
                                                 min_duration=0.5)

@@ -46,6 +46,25 @@ def test_shapes_padding_and_opcheck():
                            5, 1, 0, True))
 
 
+def test_float64_output_of_a_float32_signal_is_the_float64_signals():
+    """out_dtype=float64 reads float32 samples as float64 (exact) and keeps the float64 values: the
+    features of signal.double(), without that copy."""
+    wide = _arguments(out_dtype=torch.float64)
+    features, energy = _call(wide)
+    assert features.dtype == energy.dtype == torch.float64
+    exact, exact_energy = _call(_arguments(signal=SIGNAL.double(), wide=False))
+    assert torch.equal(features, exact) and torch.equal(energy, exact_energy)
+    rounded, _ = _call(_arguments())  # the default keeps the signal's dtype
+    assert rounded.dtype == torch.float32  # its log is taken after rounding to float32 (about 1 ulp)
+    torch.testing.assert_close(rounded, exact.float(), rtol=1e-6, atol=1e-6)
+    args = _arguments()
+    start, length, weights = args.pop("bank")
+    torch.library.opcheck(torch.ops.spectrograms.kaldi_frames_features.default,
+                          (args["signal"], args["lengths"], args["counts"], args["window"], None, 0.0,
+                           args["n_frames"], 160, 512, True, True, 0.97, True, 0.0, start, length, weights, True, True,
+                           5, 1, 0, True, torch.float64))
+
+
 def test_matches_the_torch_path_on_a_batch():
     signal = SIGNAL.double()
     native, counts = kaldi.fbank_batch(signal, LENGTHS, snip_edges=False, use_energy=True, num_mel_bins=30)
@@ -66,6 +85,10 @@ def test_matches_the_torch_path_on_a_batch():
      "band 3"),
     (dict(n_cols=3), "output columns"),
     (dict(signal=torch.full((2, 4000), float("nan"))), "NaN or Inf"),
+    (dict(out_dtype=torch.float16), "out_dtype"),
+    (dict(out_dtype=torch.float64, wide=False, window=WINDOW.float(),
+          bank=(torch.tensor([1]), torch.tensor([8]), torch.ones(1, 8))), "out_dtype"),
+    (dict(signal=SIGNAL.double(), wide=False, out_dtype=torch.float32), "out_dtype"),
     (dict(signal=SIGNAL * 1e30, wide=False, window=WINDOW.float(),
           bank=(torch.tensor([1]), torch.tensor([8]), torch.ones(1, 8))), "too loud"),
 ])
