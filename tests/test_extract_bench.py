@@ -22,10 +22,15 @@ def test_corpus_mode_reports_hours_per_minute_for_every_run(tmp_path, capsys):
     assert bench.main(["--corpus", "--corpus-minutes", "0.2", "--workers", "1", "--json", str(out)]) == 0
     figures = json.loads(out.read_text())
     rates = figures["hours_per_minute"]
-    assert set(rates) == {"decode_only", "features_only", "ours", "lhotse"} and min(rates.values()) > 0
+    assert set(rates) == {"decode_only", "features_only", "ours", "lhotse", "ours_warm", "lhotse_warm"}
+    assert min(rates.values()) > 0 and figures["repeats"] == 1
     for name, rate in rates.items():  # each rate is the audio over its own wall time
         assert abs(rate - figures["audio_hours"] * 60 / figures[f"{name}_s"]) < 1e-9 * rate
     # Both compute Kaldi fbank with lhotse's defaults: the same numbers up to float32 rounding.
     assert figures["max_abs_difference_vs_lhotse"] < 1e-2
+    # The warm run's per-stage seconds come from its shard records and fit inside its wall time.
+    stages = figures["stages_core_s"]
+    assert set(stages) == {"decode", "features", "encode", "write"} and min(stages.values()) >= 0
+    assert 0 < sum(stages.values()) <= figures["ours_warm_s"]
     text = capsys.readouterr().out
-    assert "ours / lhotse:" in text and "limit on a warm cache:" in text
+    assert "ours / lhotse:" in text and "limit on a warm cache:" in text and "per stage" in text

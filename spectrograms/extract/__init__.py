@@ -44,12 +44,13 @@ import math
 import os
 import time
 import uuid
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInputError
 from .cli import build_parser, main
-from .executors import EXECUTORS, run_dask, run_processes
+from .executors import EXECUTORS, ExtractionWorkerError, run_dask, run_executor, run_processes
 from .inputs import AUDIO_SUFFIXES, list_inputs
 from .kinds import KaldiFbankConfig, feature_from_dict, feature_to_dict
 from .shards import COMPRESSIONS, extract_shard, read_member, shard_done, shard_name
@@ -57,6 +58,7 @@ from .shards import COMPRESSIONS, extract_shard, read_member, shard_done, shard_
 __all__ = [
     "AUDIO_SUFFIXES",
     "ExtractionSummary",
+    "ExtractionWorkerError",
     "KaldiFbankConfig",
     "OutputConfigMismatchError",
     "build_parser",
@@ -161,7 +163,7 @@ def extract(
     shard_size: int = 1000,
     dtype: str = "float16",
     compression: str | None = None,
-    executor: str = "processes",
+    executor: str | Executor = "processes",
     workers: int | None = None,
     scheduler: str | None = None,
     dask_workers: int | None = None,
@@ -181,9 +183,13 @@ def extract(
         dtype: storage dtype, ``"float16"`` (default; computed in float32, cast at the end) or
             ``"float32"`` (bitwise equal to features computed on the fly).
         compression: None (default) or ``"gzip"`` (each stored array gzipped).
-        executor: ``"processes"`` (default; local processes, one torch thread each) or ``"dask"``.
-        workers: processes for ``executor="processes"``; default: the cores available. 1 runs in
-            this process.
+        executor: ``"processes"`` (default: this process and ``workers - 1`` spawned ones, one torch
+            thread each, taking shards from one queue; this process starts at once, while the others
+            start up), ``"dask"``, or a ``concurrent.futures.Executor`` the caller owns, e.g. a
+            ``ProcessPoolExecutor`` kept warm across several extractions (each shard is submitted
+            to it; it is not shut down).
+        workers: processes for ``executor="processes"``, this one included; default: the cores
+            available. 1 runs in this process only.
         scheduler: address of a running Dask scheduler (implies ``executor="dask"``).
         dask_workers: start a loopback ``LocalCluster`` of this many single-thread worker processes
             (implies ``executor="dask"``); default with ``executor="dask"`` and no scheduler: one per core.
@@ -197,7 +203,8 @@ def extract(
 
     Raises:
         InvalidInputError: bad argument or input (named). OutputConfigMismatchError: ``output_dir``
-            holds features of another config or input list.
+            holds features of another config or input list. ExtractionWorkerError: a worker process
+            died mid-run (the finished shards are kept; a rerun resumes).
     """
     start = time.perf_counter()
     feature = _as_feature_config(feature)
@@ -209,8 +216,9 @@ def extract(
         raise InvalidInputError(f"compression must be one of {list(COMPRESSIONS)}; got {compression!r}")
     if scheduler is not None or dask_workers is not None:
         executor = "dask"
-    if executor not in EXECUTORS:
-        raise InvalidInputError(f"executor must be one of {list(EXECUTORS)}; got {executor!r}")
+    if not isinstance(executor, Executor) and executor not in EXECUTORS:
+        raise InvalidInputError(
+            f"executor must be one of {list(EXECUTORS)} or a concurrent.futures.Executor; got {executor!r}")
     if scheduler is not None and dask_workers is not None:
         raise InvalidInputError("give either scheduler (a running cluster) or dask_workers (a local one), not both")
     for name, value in (("workers", workers), ("dask_workers", dask_workers)):
@@ -246,7 +254,9 @@ def extract(
     ]
     on_done = _Progress(sum(len(t["items"]) for t in todo), start, progress)
     try:
-        if executor == "dask":
+        if isinstance(executor, Executor):
+            run_executor(todo, executor, on_done)
+        elif executor == "dask":
             run_dask(todo, scheduler, dask_workers, on_done)
         else:
             default = 1 if device is not None else len(os.sched_getaffinity(0))
