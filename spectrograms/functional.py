@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from . import ops
 from ._validate import call_native, positive_float, positive_int
 from .errors import InvalidInputError, InvalidTypeError
+from .ops.griffinlim import phase_update
 from .effects import add_noise, phase_vocoder, pitch_shift, speed  # noqa: F401  (torchaudio.functional's effects)
 
 __all__ = [
@@ -399,16 +400,14 @@ def griffinlim(specgram: torch.Tensor, window: torch.Tensor, n_fft: int, hop_len
     else:
         angles = torch.ones(magnitude.shape, dtype=complex_dtype, device=magnitude.device)
     framing = dict(n_fft=n_fft, hop_length=hop_length, center=True)
+    estimate = magnitude * angles
     previous = None
     for _ in range(n_iter):  # iterations are sequential by nature; each one is whole-signal ops
-        inverse = call_native(ops.istft, magnitude * angles, full, length=length, **framing)
+        inverse = call_native(ops.istft, estimate, full, length=length, **framing)
         rebuilt = call_native(ops.stft, inverse, full, pad_mode="reflect", **framing)
-        angles = rebuilt
-        if momentum and previous is not None:
-            angles = angles - previous * (momentum / (1 + momentum))
-        angles = angles / (angles.abs() + 1e-16)
+        estimate = phase_update(rebuilt, previous if momentum else None, magnitude, momentum / (1 + momentum), 1e-16)
         previous = rebuilt
-    waveform = call_native(ops.istft, magnitude * angles, full, length=length, **framing)
+    waveform = call_native(ops.istft, estimate, full, length=length, **framing)
     return waveform.reshape(*shape[:-2], waveform.shape[-1])
 
 

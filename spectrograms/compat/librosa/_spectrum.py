@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from ... import ops
+from ...ops.griffinlim import phase_update
 from ._util import (
     ParameterError,
     as_tensor,
@@ -274,9 +275,7 @@ def griffinlim(S, *, n_iter: int = 32, hop_length=None, win_length=None, n_fft=N
         if rebuilt.shape[-1] != S_t.shape[-1]:
             raise ParameterError(f"the STFT of the rebuilt signal has {rebuilt.shape[-1]} frames, S has "
                                  f"{S_t.shape[-1]}: pass the length the spectrogram was made from")
-        angles = rebuilt.to(cdtype)
-        if tprev is not None:
-            angles = angles - (momentum / (1 + momentum)) * tprev
-        angles = angles / (angles.abs() + eps) * S_t
-        tprev = rebuilt.to(cdtype)
+        rebuilt = rebuilt.to(cdtype)
+        angles = phase_update(rebuilt, tprev, S_t, momentum / (1 + momentum), eps)
+        tprev = rebuilt
     return out(_istft_tensor(angles, n_fft, hop_length, win_length, window, center, length, real), was_numpy)
