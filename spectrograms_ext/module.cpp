@@ -39,8 +39,13 @@ at::Tensor spectrogram(const at::Tensor& signal, const at::Tensor& window, int64
 
 }  // namespace
 
+namespace spectrograms {
+void bind_streams(pybind11::module& m);  // stream_python.cpp
+}
+
 PYBIND11_MODULE(TORCH_EXTENSION_NAME, m) {
   m.attr("TORCH_VERSION") = TORCH_VERSION;
+  spectrograms::bind_streams(m);
   m.def("hold", &hold, "hold(tensor): an object that keeps a C++ reference to tensor while it lives");
   m.def("spectrogram", &spectrogram, pybind11::call_guard<pybind11::gil_scoped_release>(),
         "torch.ops.spectrograms.spectrogram's CPU kernel, called without the dispatcher");

@@ -28,6 +28,7 @@
 #include "framing.h"
 #include "math.h"
 #include "spectrogram.h"
+#include "stream_kernel.h"
 
 // The operator library the class is registered in (another name only for development builds that
 // load beside the installed extension).
@@ -87,17 +88,8 @@ struct FrameSpec {
   std::optional<at::Tensor> crow, col, val;
 };
 
-// The state of a stream in one dtype; see the Python FeatureStream for the arithmetic of positions:
-// frame i reads the padded samples [i * hop - left_pad, i * hop - left_pad + n_fft).
-class StreamCore {
- public:
-  virtual ~StreamCore() = default;
-  virtual at::Tensor push(const at::Tensor& chunk) = 0;
-  virtual at::Tensor emit(int64_t stop) = 0;
-  virtual void reset() = 0;
-  virtual std::vector<int64_t> counters() const = 0;  // received, frames emitted, carried, capacity
-};
-
+// The state of a stream in one dtype (StreamCore, stream_kernel.h); see the Python FeatureStream for the
+// arithmetic of positions: frame i reads the padded samples [i * hop - left_pad, i * hop - left_pad + n_fft).
 template <typename T>
 class TypedStream final : public StreamCore {
  public:
@@ -129,6 +121,7 @@ class TypedStream final : public StreamCore {
   std::vector<int64_t> counters() const override {
     return {received_, next_, fill_, buffer_.defined() ? buffer_.size(1) : 0};
   }
+  int64_t frames_emitted() const override { return next_; }
 
   at::Tensor push(const at::Tensor& chunk) override {
     TORCH_CHECK_TYPE(chunk.scalar_type() == window_.scalar_type(), "samples has dtype ", chunk.scalar_type(),
@@ -382,33 +375,23 @@ class TypedStream final : public StreamCore {
   int64_t rows_ = 0, start_ = 0, fill_ = 0, received_ = 0, next_ = 0;
 };
 
-// torch.classes.spectrograms.SpectrogramStream: made by spectrograms/stream.py for one dtype (the
-// window's); push/emit/reset/counters as TypedStream.
-class SpectrogramStream : public torch::CustomClassHolder {
- public:
-  SpectrogramStream(at::Tensor window, int64_t n_fft, int64_t hop, int64_t left_pad, bool reflect, bool magnitude,
-                    std::optional<double> floor_db, std::optional<at::Tensor> crow, std::optional<at::Tensor> col,
-                    std::optional<at::Tensor> val) {
-    TORCH_CHECK_VALUE(window.scalar_type() == at::kFloat || window.scalar_type() == at::kDouble,
-                      "the stream's window must be float32 or float64, got ", window.scalar_type());
-    TORCH_CHECK_VALUE(!floor_db || std::isfinite(*floor_db), "floor_db must be finite");
-    FrameSpec spec{n_fft, hop, left_pad, reflect, magnitude, floor_db, window, crow, col, val};
-    if (window.scalar_type() == at::kFloat)
-      core_ = std::make_unique<TypedStream<float>>(std::move(spec));
-    else
-      core_ = std::make_unique<TypedStream<double>>(std::move(spec));
-  }
-  at::Tensor push(const at::Tensor& chunk) { return core_->push(chunk); }
-  at::Tensor emit(int64_t stop) { return core_->emit(stop); }
-  void reset() { core_->reset(); }
-  std::vector<int64_t> counters() const { return core_->counters(); }
-
- private:
-  std::unique_ptr<StreamCore> core_;
-};
-
 }  // namespace
 
+SpectrogramStream::SpectrogramStream(at::Tensor window, int64_t n_fft, int64_t hop, int64_t left_pad, bool reflect,
+                                     bool magnitude, std::optional<double> floor_db, std::optional<at::Tensor> crow,
+                                     std::optional<at::Tensor> col, std::optional<at::Tensor> val) {
+  TORCH_CHECK_VALUE(window.scalar_type() == at::kFloat || window.scalar_type() == at::kDouble,
+                    "the stream's window must be float32 or float64, got ", window.scalar_type());
+  TORCH_CHECK_VALUE(!floor_db || std::isfinite(*floor_db), "floor_db must be finite");
+  FrameSpec spec{n_fft, hop, left_pad, reflect, magnitude, floor_db, window, crow, col, val};
+  if (window.scalar_type() == at::kFloat)
+    core_ = std::make_unique<TypedStream<float>>(std::move(spec));
+  else
+    core_ = std::make_unique<TypedStream<double>>(std::move(spec));
+}
+
+// torch.classes.spectrograms.SpectrogramStream, for TorchScript and C++; Python's streams use the
+// pybind11 binding of the same class (stream_python.cpp).
 TORCH_LIBRARY_FRAGMENT(SPECTROGRAMS_STREAM_LIBRARY, m) {
   m.class_<SpectrogramStream>("SpectrogramStream")
       .def(torch::init<at::Tensor, int64_t, int64_t, int64_t, bool, bool, std::optional<double>,
