@@ -181,15 +181,19 @@ def torch_device(name: str, value) -> torch.device:
     return device
 
 
-# Elements of one array a parameter makes the library allocate: far above any audio feature
-# (a 1-hour clip's (80, 360000) fbank is 3e7) and below what a 16 GiB float64 buffer holds, so a typo
-# in a size costs an error message instead of the machine's memory.
-MAX_ELEMENTS = 2**31
+# Elements of one array whose size parameters (not the signal) decide: far above any audio feature's
+# filterbank, kernel or mask (a 1-hour clip's (80, 360000) fbank is 3e7) and small enough (2 GiB in
+# float64) that the few temporaries built alongside fit, so a typo in a size costs an error message
+# instead of the machine's memory.
+MAX_ELEMENTS = 2**28
 
 
 def allocation(names: str, *shape: int) -> None:
     """Refuses an array of ``shape`` (which the parameters in ``names`` determine) above
-    :data:`MAX_ELEMENTS`, before it is allocated."""
+    :data:`MAX_ELEMENTS`, before it is allocated. Not checked while compiling: the sizes are symbolic
+    there, and the eager call has checked them."""
+    if torch.compiler.is_compiling():
+        return
     total = 1
     for size in shape:
         total *= max(int(size), 0)
@@ -211,3 +215,21 @@ def sequence(name: str, value, item_type: type | tuple = object, *, allow_empty:
             expected = getattr(item_type, "__name__", None) or " or ".join(t.__name__ for t in item_type)
             raise InvalidTypeError(f"{name}[{index}] must be a {expected}, got {type(item).__name__}")
     return items
+
+
+def unknown_enum_value(enum_type, value):
+    """What an Enum's ``_missing_`` raises: the value refused by name with the members allowed (Python's
+    own is a plain ValueError "None is not a valid MelScale")."""
+    allowed = ", ".join(repr(member.value) for member in enum_type)
+    raise InvalidInputError(f"{enum_type.__name__} value must be one of {allowed}; got {value!r:.80}")
+
+
+def path_like(name: str, value):
+    """``value`` as a ``pathlib.Path``, refused unless it is a str or an ``os.PathLike``."""
+    import os
+    from pathlib import Path
+
+    if not isinstance(value, (str, os.PathLike)) or (isinstance(value, str) and not value):
+        raise InvalidTypeError(f"{name} must be a path (a non-empty str or os.PathLike), got {type(value).__name__} "
+                               f"{value!r:.80}")
+    return Path(value)

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 
 from ._dtype import plan_dtype
-from ._validate import MAX_BANDS, bounded_int, check_type, positive_float
+from ._validate import (MAX_BANDS, MAX_HOP, MAX_N_FFT, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, allocation, bounded_float,
+                        bounded_int, check_type, positive_float)
 from .errors import InvalidInputError
 from .inputs import as_signal
 from .params import LogParams, SpectrogramParams, WindowType
@@ -108,7 +109,16 @@ def kernel_lengths(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> np.
     return np.clip(lengths, 1, n_fft).astype(np.int64)
 
 
-@functools.lru_cache(maxsize=32)
+def _kernel_arguments(cqt_params, sample_rate, n_fft) -> tuple[CqtParams, float, int]:
+    """The kernels' arguments checked before the cache (which needs them hashable) and before the
+    ``(2 * num_bins, n_fft)`` matrix is allocated."""
+    check_type("cqt_params", cqt_params, CqtParams)
+    sample_rate = bounded_float("sample_rate", sample_rate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE)
+    n_fft = bounded_int("n_fft", n_fft, MAX_N_FFT)
+    allocation("n_fft and cqt_params", 2 * cqt_params.num_bins, n_fft)
+    return cqt_params, sample_rate, n_fft
+
+
 def cqt_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> torch.Tensor:
     """The kernels as a float64 tensor of shape ``(2 * num_bins, n_fft)``: rows ``2b`` and ``2b + 1``
     are the real part and the negated imaginary part of ``conj(kernel_b)``, placed at the end of the
@@ -118,11 +128,17 @@ def cqt_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> torch.
     Raises:
         InvalidInputError: the top bin at or above the Nyquist frequency.
     """
+    return _cqt_kernels(*_kernel_arguments(cqt_params, sample_rate, n_fft))
+
+
+@functools.lru_cache(maxsize=32)
+def _cqt_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> torch.Tensor:
     frequencies = cqt_params.frequencies
     if frequencies[-1] >= sample_rate / 2.0:
         raise InvalidInputError(
             f"CQT maximum frequency must be below Nyquist frequency: the top bin of {cqt_params} is "
-            f"{frequencies[-1]:.6g} Hz, Nyquist is {sample_rate / 2.0:.6g} Hz (lower f_min or n_octaves)")
+            f"{frequencies[-1]:.6g} Hz, Nyquist is {sample_rate / 2.0:.6g} Hz at sample_rate={sample_rate:g} "
+            "(lower f_min or n_octaves, or raise the sample rate)")
     # round() half away from zero, as the seed library rounds.
     lengths = kernel_lengths(cqt_params, sample_rate, n_fft)
     kernels = np.zeros((2 * cqt_params.num_bins, n_fft))
@@ -150,14 +166,20 @@ def cqt_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int) -> torch.
 _MAX_BLOCKS = 64
 
 
-@functools.lru_cache(maxsize=32)
 def blocked_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int,
                     hop_length: int) -> tuple[torch.Tensor, list[int]]:
     """:func:`cqt_kernels` laid out for :func:`cqt_tensor`: the matrix zero-padded to a whole number of
     hops, and for each hop-sized block of the frame the number of leading rows with a non-zero entry in
     it (kernels end with the frame, so the long low-frequency ones come first). An empty list (more
     than ``_MAX_BLOCKS`` blocks) means "frame by copying", with the unpadded matrix."""
-    kernels = cqt_kernels(cqt_params, sample_rate, n_fft)
+    return _blocked_kernels(*_kernel_arguments(cqt_params, sample_rate, n_fft),
+                            bounded_int("hop_length", hop_length, MAX_HOP))
+
+
+@functools.lru_cache(maxsize=32)
+def _blocked_kernels(cqt_params: CqtParams, sample_rate: float, n_fft: int,
+                     hop_length: int) -> tuple[torch.Tensor, list[int]]:
+    kernels = _cqt_kernels(cqt_params, sample_rate, n_fft)
     n_blocks = -(-n_fft // hop_length)
     if n_blocks > _MAX_BLOCKS:
         return kernels, []

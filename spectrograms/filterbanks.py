@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 
-from ._validate import MAX_BANDS, bounded_int, finite_result, non_negative_float, positive_int, real_array
+from ._validate import (MAX_BANDS, allocation, MAX_N_FFT, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, bounded_float, bounded_int, check_type,
+                        finite_float, finite_result, non_negative_float, positive_float, positive_int, real_array)
 from .errors import InvalidInputError
 from .params import MIN_LIFTER, ChromaParams, ErbParams, LogHzParams, MelNorm, MelParams, MelScale, SpectrogramParams
 
@@ -125,6 +126,8 @@ def mel_filterbank(params: SpectrogramParams, mel: MelParams) -> Filterbank:
     Returns:
         A Filterbank of shape ``(n_mels, n_fft // 2 + 1)`` whose frequencies are the filter centres.
     """
+    check_type("params", params, SpectrogramParams)
+    check_type("mel", mel, MelParams)
     f_max = mel.resolved_f_max(params.sample_rate)
     bins = params.bin_frequencies()
     edges = mel_to_hz(np.linspace(hz_to_mel(mel.f_min, mel.scale), hz_to_mel(f_max, mel.scale), mel.n_mels + 2),
@@ -170,6 +173,12 @@ def mel_weights(bin_frequencies: np.ndarray, n_mels: int, f_min: float, f_max: f
 
     ``norm``: as :func:`check_mel_norm` returns it (``MelNorm`` or ``math.inf``).
     """
+    bin_frequencies = real_array("bin_frequencies", bin_frequencies).reshape(-1)
+    if bin_frequencies.size == 0:
+        raise InvalidInputError("bin_frequencies must hold at least one frequency, got none")
+    n_mels = bounded_int("n_mels", n_mels, MAX_BANDS)
+    f_min, f_max = finite_float("f_min", f_min), finite_float("f_max", f_max)
+    allocation("n_mels and bin_frequencies", n_mels + 2, bin_frequencies.size)
     edges = mel_to_hz(np.linspace(hz_to_mel(f_min, scale), hz_to_mel(f_max, scale), n_mels + 2), scale)
     centres = edges[1:-1].copy()
     widths = np.diff(edges)
@@ -239,6 +248,8 @@ def erb_filterbank(params: SpectrogramParams, erb: ErbParams) -> Filterbank:
     Returns:
         A Filterbank of shape ``(n_filters, n_fft // 2 + 1)`` whose frequencies are the centres.
     """
+    check_type("params", params, SpectrogramParams)
+    check_type("erb", erb, ErbParams)
     f_max = erb.resolved_f_max(params.sample_rate)
     if erb.spacing == "linear":
         centres = np.linspace(erb.f_min, f_max, erb.n_filters)
@@ -272,6 +283,8 @@ def loghz_filterbank(params: SpectrogramParams, loghz: LogHzParams) -> Filterban
     Returns:
         A Filterbank of shape ``(n_bins, n_fft // 2 + 1)`` whose frequencies are the centres.
     """
+    check_type("params", params, SpectrogramParams)
+    check_type("loghz", loghz, LogHzParams)
     f_max = loghz.resolved_f_max(params.sample_rate)
     if loghz.shape == "interpolated":
         return _interpolated_loghz(params, loghz, f_max)
@@ -346,6 +359,8 @@ def chroma_filterbank(params: SpectrogramParams, chroma: ChromaParams) -> Filter
         A Filterbank ``"chroma"`` of shape ``(n_chroma, n_fft // 2 + 1)`` whose frequencies are the
         pitch classes in octave 4 (C4 = 261.6 Hz at ``tuning=440``).
     """
+    check_type("params", params, SpectrogramParams)
+    check_type("chroma", chroma, ChromaParams)
     n_chroma, n_fft, sample_rate = chroma.n_chroma, params.stft.n_fft, params.sample_rate
     if n_fft < 2:
         raise InvalidInputError(f"a chromagram needs n_fft >= 2 (at least one bin above DC), got n_fft={n_fft}")
@@ -379,6 +394,15 @@ def librosa_chroma_weights(sample_rate: float, n_fft: int, n_chroma: int = 12, t
     across chroma), times a Gaussian octave weighting centred on octave ``ctroct`` with half-width
     ``octwidth`` octaves (none for None), rows starting at C (``base_c``) or at A; ``tuning`` in
     fractions of a chroma bin."""
+    sample_rate = bounded_float("sample_rate", sample_rate, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE)
+    n_fft = bounded_int("n_fft", n_fft, MAX_N_FFT)
+    if n_fft < 2:
+        raise InvalidInputError(f"n_fft must be at least 2 (one bin above DC), got {n_fft}")
+    n_chroma = bounded_int("n_chroma", n_chroma, MAX_BANDS)
+    # Beyond a few bins a tuning is a different reference pitch; 2 ** (tuning / n_chroma) must stay finite.
+    tuning = bounded_float("tuning", tuning, -1000.0 * n_chroma, 1000.0 * n_chroma)
+    ctroct = bounded_float("ctroct", ctroct, -1e6, 1e6)
+    octwidth = None if octwidth is None else positive_float("octwidth", octwidth)
     # Over all n_fft bins, as librosa does, so the widths of the bins kept match its values.
     frequencies = np.arange(1, n_fft) * sample_rate / n_fft
     a0 = 27.5 * 2.0 ** (tuning / n_chroma)
@@ -393,7 +417,8 @@ def librosa_chroma_weights(sample_rate: float, n_fft: int, n_chroma: int = 12, t
         weights *= np.exp(-0.5 * ((positions / n_chroma - ctroct) / octwidth) ** 2)[None, :]
     if base_c:
         weights = np.roll(weights, -3 * (n_chroma // 12), axis=0)
-    return np.ascontiguousarray(weights[:, : n_fft // 2 + 1])
+    return finite_result("chroma weights", np.ascontiguousarray(weights[:, : n_fft // 2 + 1]),
+                         f"ctroct={ctroct} or octwidth={octwidth} leave float64's range")
 
 
 def dct_matrix(n_mfcc: int, n_mels: int, dtype: torch.dtype = torch.float64) -> torch.Tensor:

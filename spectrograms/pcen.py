@@ -17,6 +17,7 @@ import math
 import numpy as np
 import torch
 
+from ._validate import MAX_HOP, MAX_SAMPLE_RATE, MIN_SAMPLE_RATE, bounded_float, check_type
 from .errors import InvalidInputError, InvalidTypeError
 
 __all__ = ["compute_pcen", "pcen_unchecked", "pcen_smoothing_coefficient", "first_order_scan", "PcenPlan"]
@@ -26,7 +27,12 @@ _BLOCK = 64
 
 def pcen_smoothing_coefficient(time_constant: float, sr: float, hop_length: int) -> float:
     """librosa's default ``b``: the root of ``b^2 + (1 - b) / T - 2 = 0`` with ``T = time_constant * sr / hop``."""
-    t_frames = time_constant * sr / float(hop_length)
+    time_constant = bounded_float("time_constant", time_constant, 0.0, 1e9)
+    sr = bounded_float("sr", sr, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE)
+    t_frames = time_constant * sr / bounded_float("hop_length", hop_length, 1e-9, MAX_HOP)
+    if t_frames * t_frames < 1e-150:
+        # T -> 0: b = 1 - T^2 + O(T^4); librosa's quotient would divide 0 by 0.
+        return 1.0 - t_frames * t_frames
     return (math.sqrt(1 + 4 * t_frames ** 2) - 1) / (2 * t_frames ** 2)
 
 
@@ -41,9 +47,12 @@ def first_order_scan(u: torch.Tensor, decay: torch.Tensor, initial) -> torch.Ten
     Returns:
         ``y``, the shape of ``u``. Differentiable in all three arguments.
     """
+    check_type("u", u, torch.Tensor)
+    if u.dim() == 0 or not u.is_floating_point():
+        raise InvalidInputError(f"u must be a float tensor (..., frames), got {u.dtype} of shape {tuple(u.shape)}")
     frames = u.shape[-1]
-    decay = torch.as_tensor(decay, dtype=u.dtype, device=u.device)
-    initial = torch.as_tensor(initial, dtype=u.dtype, device=u.device)
+    decay = _broadcastable("decay", decay, u)
+    initial = _broadcastable("initial", initial, u)
     if frames == 0:
         return u
     block = max(1, min(_BLOCK, frames))
@@ -64,6 +73,21 @@ def first_order_scan(u: torch.Tensor, decay: torch.Tensor, initial) -> torch.Ten
                                  torch.pow(decay, block), initial)
     out = local + carry.unsqueeze(-1) * torch.pow(decay[..., None], steps)
     return out.reshape(*u.shape[:-1], n_blocks * block)[..., :frames]
+
+
+def _broadcastable(name, value, u):
+    """``value`` as a tensor like ``u``, refused unless it broadcasts to ``(..., 1)`` of ``u``."""
+    try:
+        value = torch.as_tensor(value, dtype=u.dtype, device=u.device)
+    except (TypeError, ValueError, RuntimeError, OverflowError):
+        raise InvalidTypeError(f"{name} must be a number or a tensor, got {type(value).__name__} {value!r:.80}") from None
+    target = (*u.shape[:-1], 1)
+    try:
+        if torch.broadcast_shapes(value.shape, target) != target:
+            raise RuntimeError
+    except RuntimeError:
+        raise InvalidInputError(f"{name} of shape {tuple(value.shape)} must broadcast to {target}") from None
+    return value
 
 
 def _check_nonnegative(name, value, strict=False):
@@ -148,7 +172,14 @@ def compute_pcen(spectrogram, *, sr: float = 22050, hop_length: int = 512, gain=
 
 def pcen_unchecked(spec: torch.Tensor, *, gain, bias, power, eps: float, b, max_size: int = 1, zi=None):
     """:func:`compute_pcen` on a float tensor with ``b`` given, without the checks (no host syncs, so
-    it compiles with ``fullgraph=True`` with tensor parameters too): ``(pcen, zf)``."""
+    it compiles with ``fullgraph=True`` with tensor parameters too): ``(pcen, zf)``. Parameters given as
+    Python numbers are still checked (that costs no sync); tensor parameters are the caller's to check."""
+    for name, value, strict in (("gain", gain, False), ("bias", bias, False), ("power", power, False),
+                                ("eps", eps, True), ("b", b, False)):
+        if not isinstance(value, torch.Tensor):
+            _check_nonnegative(name, value, strict)
+    if not isinstance(b, torch.Tensor) and b > 1:
+        raise InvalidInputError(f"b must be between 0 and 1, got {b!r}")
     b = torch.as_tensor(b, dtype=spec.dtype, device=spec.device)
     ref = spec if max_size == 1 else _max_over_bands(spec, max_size)
     state = (1 - b) if zi is None else torch.as_tensor(zi, dtype=spec.dtype, device=spec.device)
@@ -164,6 +195,9 @@ def _compress(normalised, bias, power):
         return torch.log1p(normalised)
     if not isinstance(bias, torch.Tensor) and bias == 0:
         return torch.exp(power * torch.log(normalised))
+    if not isinstance(bias, torch.Tensor) and bias < 1e-30:
+        # normalised / bias would overflow to inf; (n + bias)^p - bias^p is the same quantity.
+        return torch.pow(normalised + bias, power) - bias ** power
     return bias ** power * torch.expm1(power * torch.log1p(normalised / bias))
 
 

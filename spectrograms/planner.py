@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from . import ops
-from ._validate import call_native, check_type, check_unread_samples_finite
+from ._validate import call_native, check_type, check_unread_samples_finite, torch_device, torch_dtype
 from .errors import InvalidInputError, InvalidTypeError
 from .filterbanks import (
     Filterbank,
@@ -54,8 +54,9 @@ _BANDS = {
 def window_tensor(stft: StftParams, dtype: torch.dtype, device: torch.device | str | None = None) -> torch.Tensor:
     """The window of ``stft`` as a tensor of shape ``(n_fft,)`` in ``dtype`` on ``device`` (default
     CPU); cached, so do not modify it."""
-    window = stft.window.coefficients(stft.n_fft, dtype)
-    return window if device is None else window.to(device)
+    check_type("stft", stft, StftParams)
+    window = stft.window.coefficients(stft.n_fft, torch_dtype("dtype", dtype))
+    return window if device is None else window.to(torch_device("device", device))
 
 
 def band_filterbank(params: SpectrogramParams, band_params, band_type: type) -> Filterbank:

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import torch
 
+from ._validate import allocation, check_type, sequence, torch_device, torch_dtype
 from .errors import DimensionMismatchError, InvalidInputError, InvalidTypeError
 from .results import TensorResult
 
@@ -86,6 +87,9 @@ def to_torch(self: TensorResult, device="cpu", with_metadata: bool = False, dtyp
     Returns:
         ``torch.Tensor`` of the result's shape, or a :class:`TorchSpectrogram`.
     """
+    check_type("self", self, TensorResult)
+    device = torch_device("device", device)
+    dtype = None if dtype is None else torch_dtype("dtype", dtype, floating=False)
     tensor = self.tensor.to(device=device, dtype=dtype)
     return with_axes(TorchSpectrogram, tensor, self) if with_metadata else tensor
 
@@ -122,7 +126,7 @@ def metadata(result: TensorResult) -> dict:
 def _items(specs: Iterable[TensorResult]) -> list[TensorResult]:
     if isinstance(specs, TensorResult):
         raise InvalidTypeError("specs must be a sequence of results (e.g. a list of Spectrogram), got one result")
-    items = list(specs)
+    items = sequence("specs", specs)
     if not items:
         raise InvalidInputError("specs is empty; a batch needs at least one result")
     for index, item in enumerate(items):
@@ -166,7 +170,8 @@ def assemble(specs: Sequence[TensorResult], device="cpu", dtype: torch.dtype | N
             f"specs[{index}] has {lengths[index]} frames but specs[0] has {lengths[0]}; pass pad=True to pad "
             "the shorter ones (with their floor) to the longest"
         )
-    device = torch.device(device)
+    device = torch_device("device", device)
+    dtype = None if dtype is None else torch_dtype("dtype", dtype, floating=False)
     dtype = dtype or functools.reduce(torch.promote_types, (t.dtype for t in tensors))
     staging = device if all(_on(device, t) for t in tensors) else torch.device("cpu")
     pinned = device.type == "cuda" and staging.type == "cpu" and torch.cuda.is_available()
@@ -215,7 +220,7 @@ def batch_with_lengths(specs: Sequence[TensorResult], device="cpu", dtype: torch
     ``(batch,)`` on ``device``, for :func:`lengths_to_mask`, masked pooling and losses."""
     items = _items(specs)
     lengths = torch.tensor([item.tensor.shape[-1] for item in items], dtype=torch.int64)
-    return assemble(items, device, dtype, pad), lengths.to(device)
+    return assemble(items, device, dtype, pad), lengths.to(torch_device("device", device))
 
 
 def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.Tensor:
@@ -231,13 +236,21 @@ def lengths_to_mask(lengths: torch.Tensor, max_len: int | None = None) -> torch.
         bool tensor ``(batch, max_len)`` on ``lengths.device``. Masked mean over frames:
         ``(x * mask[:, None]).sum(-1) / lengths[:, None]``.
     """
-    lengths = torch.as_tensor(lengths)
+    if not isinstance(lengths, torch.Tensor):
+        try:
+            lengths = torch.as_tensor(lengths)
+        except (TypeError, ValueError, RuntimeError, OverflowError):
+            raise InvalidTypeError(f"lengths must be an int tensor (batch,), got {type(lengths).__name__} "
+                                   f"{lengths!r:.80}") from None
+    if lengths.dtype.is_floating_point or lengths.is_complex() or lengths.dtype == torch.bool:
+        raise InvalidTypeError(f"lengths must be an integer tensor, got dtype {lengths.dtype}")
     if lengths.dim() != 1:
         raise InvalidInputError(f"lengths must have shape (batch,), got {tuple(lengths.shape)}")
     if max_len is None:
         max_len = int(lengths.max()) if lengths.numel() else 0
     elif isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 0:
         raise InvalidInputError(f"max_len must be None or an int >= 0, got {max_len!r}")
+    allocation("max_len", lengths.shape[0], max_len)
     return torch.arange(max_len, device=lengths.device) < lengths[:, None]
 
 

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
+from .._validate import path_like, sequence
 from ..errors import AudioFileError, InvalidInputError
 
 __all__ = [
@@ -174,6 +175,7 @@ def load_audio(
         InvalidInputError: Invalid ``sample_rate``, ``offset``, ``duration`` or ``on_rate_mismatch``.
         ImportError: soundfile is missing, or scipy is missing and resampling is needed.
     """
+    path = path_like("path", path)
     _check_sample_rate(sample_rate, allow_none=True)
     _check_choice("on_rate_mismatch", on_rate_mismatch, ON_RATE_MISMATCH_VALUES)
     for name, value in (("offset", offset), ("duration", duration)):
@@ -270,7 +272,7 @@ def drop_skipped(batch: Iterable[Any]) -> list[Any]:
     Returns:
         The items that are not ``None``, in order.
     """
-    return [item for item in batch if item is not None]
+    return [item for item in sequence("batch", batch) if item is not None]
 
 
 @dataclass(frozen=True)
@@ -424,7 +426,7 @@ class AudioFolderDataset(_AudioItemsDataset):
             )
         suffixes = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
 
-        root = Path(root)
+        root = path_like("root", root)
         if not root.is_dir():
             reason = "not a folder" if root.exists() else "folder not found"
             raise AudioFileError(f"{root}: dataset root {reason}")
@@ -508,7 +510,9 @@ class ManifestDataset(_AudioItemsDataset):
             if not classes or len(set(classes)) != len(classes):
                 raise InvalidInputError(f"classes must be a non-empty list of distinct names; got {classes!r}")
 
-        manifest = Path(manifest)
+        manifest = path_like("manifest", manifest)
+        if root is not None:
+            root = path_like("root", root)
         suffix = manifest.suffix.lower()
         if suffix not in MANIFEST_SUFFIXES:
             raise InvalidInputError(
