@@ -25,6 +25,7 @@ from ._validate import (
     one_of,
     positive_float,
     positive_int,
+    unknown_enum_value,
 )
 from .errors import InvalidInputError, InvalidTypeError
 from .ops._frames import n_frames as frame_count
@@ -418,6 +419,10 @@ class MelNorm(str, enum.Enum):
     L1 = "l1"
     L2 = "l2"
 
+    @classmethod
+    def _missing_(cls, value):
+        unknown_enum_value(cls, value)
+
 
 MelNorm._member_map_["None"] = MelNorm.none
 type.__setattr__(MelNorm, "None", MelNorm.none)
@@ -429,6 +434,10 @@ class MelScale(str, enum.Enum):
 
     slaney = "slaney"
     htk = "htk"
+
+    @classmethod
+    def _missing_(cls, value):
+        unknown_enum_value(cls, value)
 
 
 MAX_KAISER_BETA = 700.0
