@@ -25,7 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ... import ops
+from ... import _validate, ops
 from ._util import (
     ParameterError,
     as_tensor,
@@ -60,8 +60,16 @@ def note_to_hz_c1() -> float:
 
 def cqt_frequencies(n_bins: int, *, fmin: float, bins_per_octave: int = 12, tuning: float = 0.0) -> np.ndarray:
     """librosa.cqt_frequencies: ``fmin * 2 ** ((k + tuning) / bins_per_octave)`` for ``k < n_bins``."""
-    correction = 2.0 ** (float(tuning) / bins_per_octave)
-    return correction * fmin * 2.0 ** (np.arange(0, n_bins, dtype=float) / bins_per_octave)
+    if n_bins != 0:  # librosa gives an empty array for 0 bins
+        n_bins = _validate.bounded_int("n_bins", n_bins, _validate.MAX_BANDS)
+    fmin = _validate.non_negative_float("fmin", fmin)
+    bins_per_octave = _validate.bounded_int("bins_per_octave", bins_per_octave, _validate.MAX_BANDS)
+    tuning = _validate.finite_float("tuning", tuning)
+    with np.errstate(over="ignore", invalid="ignore"):  # refused below, by name
+        frequencies = np.power(2.0, tuning / bins_per_octave) * fmin * 2.0 ** (
+            np.arange(0, n_bins, dtype=float) / bins_per_octave)
+    return _validate.finite_result("cqt frequencies", frequencies,
+                                   f"fmin={fmin} and tuning={tuning} leave float64's range")
 
 
 def _interval_frequencies(n_bins: int, fmin: float, intervals, bins_per_octave: int) -> tuple[np.ndarray, int]:
