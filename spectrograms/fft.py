@@ -15,7 +15,7 @@ import torch
 from . import ops
 from ._extension import _C
 from ._dtype import complex_of, resolve_dtype
-from ._validate import call_native, check_type, optional_positive_int
+from ._validate import allocation, call_native, check_type, optional_positive_int
 from .errors import InvalidInputError
 from .inputs import as_tensor
 from .params import WindowType
@@ -237,4 +237,9 @@ def _check_shape(tensor: torch.Tensor, name: str, min_dims: int, max_dims: int) 
 def _transform(op, samples, n_fft, dtype=None):
     values = as_real(samples, name="samples", min_dims=1)
     values = values.to(resolve_dtype(dtype, values))
-    return call_native(op, values, optional_positive_int("n_fft", n_fft))
+    n_fft = optional_positive_int("n_fft", n_fft)
+    if n_fft is not None and n_fft > values.shape[-1]:
+        # Zero-padding beyond the signal is what can ask for any size (FFTW aborts the process when its
+        # own allocation fails): bounded before the op, while a transform no longer than the signal is not.
+        allocation("n_fft", values[..., 0].numel(), n_fft)
+    return call_native(op, values, n_fft)
