@@ -48,7 +48,7 @@ if _arch_file.exists():
     check_cpu(_arch_file.read_text().strip(), torch.backends.cpu.get_cpu_capability())
 
 try:
-    from . import _C
+    from . import _C as _C  # re-exported: ops/ calls the kernels it binds directly
 except ImportError as error:
     raise load_error(error) from error
 

@@ -17,11 +17,14 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from collections.abc import Callable
+from typing import Any, TypeAlias, Union
 
 import numpy as np
 import torch
 
 from ._dtype import resolve_dtype
+from ._typing import SignalLike
 from ._validate import check_type, finite_float
 from .errors import InvalidInputError, InvalidTypeError
 from .inputs import as_signal
@@ -40,13 +43,17 @@ __all__ = [
 ]
 
 
-def signal_in(samples, dtype):
+#: librosa's ``ref``: the power that is 0 dB, or a function of the power array (such as ``np.max``) giving it.
+DbRef: TypeAlias = Union[float, Callable[[np.ndarray[Any, Any]], object]]
+
+
+def signal_in(samples: SignalLike, dtype: str | None) -> torch.Tensor:
     """``samples`` as a signal tensor in the compute dtype the seed's ``dtype`` keyword asks for."""
     signal = as_signal(samples)
     return signal.to(resolve_dtype(dtype, signal)) if dtype is not None else signal
 
 
-def one_db_params(db_params, db):
+def one_db_params(db_params: LogParams | None, db: LogParams | None) -> LogParams | None:
     """The dB parameters given under either of the seed's two spellings (``db_params``, ``db``)."""
     if db_params is not None and db is not None:
         raise InvalidTypeError("db_params and db are the same parameter; pass one of them")
@@ -54,8 +61,9 @@ def one_db_params(db_params, db):
     return None if db_params is None else check_type("db_params", db_params, LogParams)
 
 
-def spectrogram_of(bands: str, scale: str, samples, params, band_args: tuple, db_params, dtype, ref=1.0,
-                   top_db=None) -> Spectrogram:
+def spectrogram_of(bands: str, scale: str, samples: SignalLike, params: SpectrogramParams,
+                   band_args: tuple[object, ...], db_params: LogParams | None, dtype: str | None,
+                   ref: DbRef = 1.0, top_db: float | None = None) -> Spectrogram:
     """``compute_<bands>_<scale>_spectrogram`` as the seed library defines it (see the module), with
     librosa's ``ref`` and ``top_db`` for dB (see :func:`compute_linear_db_spectrogram`)."""
     options = scale == "db" and _db_options_given(ref, top_db)
@@ -68,6 +76,7 @@ def spectrogram_of(bands: str, scale: str, samples, params, band_args: tuple, db
                           stacklevel=3)
             scale = "power"
     if options:
+        assert db_params is not None  # set just above whenever options are given
         return _db_with_options(bands, samples, params, band_args, db_params, dtype, ref, top_db)
     extra = (db_params,) if scale == "db" else ()
     return cached_plan(f"{bands}_{scale}", params, *band_args, *extra).compute(signal_in(samples, dtype))
@@ -77,23 +86,23 @@ def spectrogram_of(bands: str, scale: str, samples, params, band_args: tuple, db
 LIBROSA_FLOOR_DB = -100.0
 
 
-def _db_options_given(ref, top_db) -> bool:
+def _db_options_given(ref: object, top_db: object) -> bool:
     """Checks librosa's ``ref`` and ``top_db``; True unless both are at their no-op defaults."""
     if top_db is not None:
-        finite_float("top_db", top_db)
-        if top_db < 0:
+        if finite_float("top_db", top_db) < 0:
             raise InvalidInputError(f"top_db must be non-negative (dB below the maximum), got {top_db}")
     if callable(ref):
         return True
     if isinstance(ref, bool) or not isinstance(ref, numbers.Real):
         raise InvalidTypeError(f"ref must be a positive number or a callable (such as np.max) returning one, got "
                                f"{type(ref).__name__} {ref!r}")
-    if not (math.isfinite(ref) and ref > 0):
+    if not (math.isfinite(ref) and float(ref) > 0):
         raise InvalidInputError(f"ref must be a positive finite number (the power that is 0 dB), got {ref!r}")
-    return ref != 1.0 or top_db is not None
+    return float(ref) != 1.0 or top_db is not None
 
 
-def _db_with_options(bands, samples, params, band_args, db_params: LogParams, dtype, ref, top_db) -> Spectrogram:
+def _db_with_options(bands: str, samples: SignalLike, params: SpectrogramParams, band_args: tuple[object, ...],
+                     db_params: LogParams, dtype: str | None, ref: DbRef, top_db: float | None) -> Spectrogram:
     """librosa.power_to_db: ``10 log10(max(P, amin)) - 10 log10(max(amin, ref))``, then values more than
     ``top_db`` below the maximum raised to it; ``amin`` is the floor of ``db_params``."""
     amin = 10.0 ** (db_params.floor_db / 10.0)
@@ -106,13 +115,14 @@ def _db_with_options(bands, samples, params, band_args, db_params: LogParams, dt
         if isinstance(value, bool) or not isinstance(value, (numbers.Real, np.floating, np.integer)) \
                 or not math.isfinite(value):
             raise InvalidInputError(f"ref returned {value!r}; it must return a finite real number")
+        ref_power = float(value)
         tensor = 10.0 * torch.log10(power.tensor.clamp(min=amin))
         result = power
     else:
-        value = ref
+        ref_power = float(ref)
         result = cached_plan(f"{bands}_db", params, *band_args, db_params).compute(signal_in(samples, dtype))
         tensor = result.tensor
-    offset = 10.0 * math.log10(max(amin, float(value)))
+    offset = 10.0 * math.log10(max(amin, ref_power))
     if offset != 0.0:
         tensor = tensor - offset
     if top_db is not None and tensor.numel() > 0:
@@ -123,22 +133,22 @@ def _db_with_options(bands, samples, params, band_args, db_params: LogParams, dt
                        db_params=LogParams(db_params.floor_db - offset), n_samples=result.n_samples)
 
 
-def compute_linear_power_spectrogram(samples, params: SpectrogramParams, db_params: LogParams | None = None,
+def compute_linear_power_spectrogram(samples: SignalLike, params: SpectrogramParams, db_params: LogParams | None = None,
                                      dtype: str | None = None, *, db: LogParams | None = None) -> Spectrogram:
     """Power ``|X|^2`` of the STFT, shape ``(n_fft // 2 + 1, n_frames)``; ``db_params`` is ignored."""
     one_db_params(db_params, db)
     return spectrogram_of("linear", "power", samples, params, (), None, dtype)
 
 
-def compute_linear_magnitude_spectrogram(samples, params: SpectrogramParams, db_params: LogParams | None = None,
+def compute_linear_magnitude_spectrogram(samples: SignalLike, params: SpectrogramParams, db_params: LogParams | None = None,
                                          dtype: str | None = None, *, db: LogParams | None = None) -> Spectrogram:
     """Magnitude ``|X|`` of the STFT, shape ``(n_fft // 2 + 1, n_frames)``; ``db_params`` is ignored."""
     one_db_params(db_params, db)
     return spectrogram_of("linear", "magnitude", samples, params, (), None, dtype)
 
 
-def compute_linear_db_spectrogram(samples, params: SpectrogramParams, db_params: LogParams | None = None,
-                                  dtype: str | None = None, *, db: LogParams | None = None, ref=1.0,
+def compute_linear_db_spectrogram(samples: SignalLike, params: SpectrogramParams, db_params: LogParams | None = None,
+                                  dtype: str | None = None, *, db: LogParams | None = None, ref: DbRef = 1.0,
                                   top_db: float | None = None) -> Spectrogram:
     """Power in dB, ``10 log10(max(|X|^2, 10^(floor_db/10)))``; without ``db_params`` the power (the seed's).
 
@@ -150,7 +160,7 @@ def compute_linear_db_spectrogram(samples, params: SpectrogramParams, db_params:
     return spectrogram_of("linear", "db", samples, params, (), one_db_params(db_params, db), dtype, ref, top_db)
 
 
-def compute_mel_power_spectrogram(samples, params: SpectrogramParams, mel_params: MelParams,
+def compute_mel_power_spectrogram(samples: SignalLike, params: SpectrogramParams, mel_params: MelParams,
                                   db: LogParams | None = None, dtype: str | None = None, *,
                                   db_params: LogParams | None = None) -> Spectrogram:
     """Mel filterbank applied to ``|X|^2``, shape ``(n_mels, n_frames)``; ``db`` is ignored."""
@@ -158,7 +168,7 @@ def compute_mel_power_spectrogram(samples, params: SpectrogramParams, mel_params
     return spectrogram_of("mel", "power", samples, params, (mel_params,), None, dtype)
 
 
-def compute_mel_magnitude_spectrogram(samples, params: SpectrogramParams, mel_params: MelParams,
+def compute_mel_magnitude_spectrogram(samples: SignalLike, params: SpectrogramParams, mel_params: MelParams,
                                       db: LogParams | None = None, dtype: str | None = None, *,
                                       db_params: LogParams | None = None) -> Spectrogram:
     """Mel filterbank applied to ``|X|``, shape ``(n_mels, n_frames)``; ``db`` is ignored."""
@@ -166,9 +176,9 @@ def compute_mel_magnitude_spectrogram(samples, params: SpectrogramParams, mel_pa
     return spectrogram_of("mel", "magnitude", samples, params, (mel_params,), None, dtype)
 
 
-def compute_mel_db_spectrogram(samples, params: SpectrogramParams, mel_params: MelParams,
+def compute_mel_db_spectrogram(samples: SignalLike, params: SpectrogramParams, mel_params: MelParams,
                                db: LogParams | None = None, dtype: str | None = None, *,
-                               db_params: LogParams | None = None, ref=1.0, top_db: float | None = None
+                               db_params: LogParams | None = None, ref: DbRef = 1.0, top_db: float | None = None
                                ) -> Spectrogram:
     """Mel power in dB with the floor of ``db``, shape ``(n_mels, n_frames)``; without ``db`` the power
     (the seed's). ``ref`` and ``top_db``: librosa's, as in :func:`compute_linear_db_spectrogram`."""
@@ -176,7 +186,7 @@ def compute_mel_db_spectrogram(samples, params: SpectrogramParams, mel_params: M
                           top_db)
 
 
-def compute_stft(samples, params: SpectrogramParams, dtype: str | None = None) -> StftResult:
+def compute_stft(samples: SignalLike, params: SpectrogramParams, dtype: str | None = None) -> StftResult:
     """Complex STFT, shape ``(n_fft // 2 + 1, n_frames)``; the same values as ``torch.stft`` with
     ``return_complex=True`` under the same window, centre and padding."""
     return stft_result(signal_in(samples, dtype), params)

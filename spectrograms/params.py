@@ -7,9 +7,10 @@ from __future__ import annotations
 import enum
 import math
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from ._validate import (
@@ -29,6 +30,9 @@ from ._validate import (
 )
 from .errors import InvalidInputError, InvalidTypeError
 from .ops._frames import n_frames as frame_count
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=enum.Enum)
 
 __all__ = [
     "WindowType",
@@ -105,7 +109,7 @@ class WindowType:
         return WindowType(self.kind, self.parameter, self._custom, periodic=False)
 
     @classmethod
-    def custom(cls, coefficients, normalize: str | None = None) -> WindowType:
+    def custom(cls, coefficients: npt.ArrayLike, normalize: str | None = None) -> WindowType:
         """A window given by its coefficients (any 1-D real sequence; its length must equal n_fft)."""
         one_of("normalize", normalize, cls._NORMALIZATIONS)
         if np.iscomplexobj(coefficients):
@@ -133,31 +137,31 @@ class WindowType:
     # The seed library's window makers: symmetric windows of length n as NumPy arrays ("float64" or
     # "float32"). make_kaiser follows numpy.kaiser (the seed's Bessel I0 is off for beta > 3.75).
     @staticmethod
-    def make_hanning(n: int, dtype: str = "float64") -> np.ndarray:
+    def make_hanning(n: int, dtype: str = "float64") -> npt.NDArray[np.floating[Any]]:
         """Symmetric Hann window ``0.5 - 0.5 cos(2 pi k / (n - 1))`` of length ``n`` (``numpy.hanning``)."""
         return WindowType.hanning._symmetric(n, dtype)
 
     @staticmethod
-    def make_hamming(n: int, dtype: str = "float64") -> np.ndarray:
+    def make_hamming(n: int, dtype: str = "float64") -> npt.NDArray[np.floating[Any]]:
         """Symmetric Hamming window of length ``n`` (``numpy.hamming``)."""
         return WindowType.hamming._symmetric(n, dtype)
 
     @staticmethod
-    def make_blackman(n: int, dtype: str = "float64") -> np.ndarray:
+    def make_blackman(n: int, dtype: str = "float64") -> npt.NDArray[np.floating[Any]]:
         """Symmetric Blackman window of length ``n`` (``numpy.blackman``)."""
         return WindowType.blackman._symmetric(n, dtype)
 
     @staticmethod
-    def make_kaiser(n: int, beta: float, dtype: str = "float64") -> np.ndarray:
+    def make_kaiser(n: int, beta: float, dtype: str = "float64") -> npt.NDArray[np.floating[Any]]:
         """Symmetric Kaiser window of length ``n`` (``numpy.kaiser(n, beta)``)."""
         return WindowType.kaiser(beta)._symmetric(n, dtype)
 
     @staticmethod
-    def make_gaussian(n: int, std: float, dtype: str = "float64") -> np.ndarray:
+    def make_gaussian(n: int, std: float, dtype: str = "float64") -> npt.NDArray[np.floating[Any]]:
         """Symmetric Gaussian window of length ``n``, ``std`` in samples, centred on ``(n - 1) / 2``."""
         return WindowType.gaussian(std)._symmetric(n, dtype)
 
-    def _symmetric(self, n: int, dtype: str) -> np.ndarray:
+    def _symmetric(self, n: int, dtype: str) -> npt.NDArray[np.floating[Any]]:
         numpy_dtype = {"float64": np.float64, "float32": np.float32}.get(dtype)
         if numpy_dtype is None:
             raise InvalidInputError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
@@ -183,31 +187,44 @@ class WindowType:
         elif self.kind == "rectangular":
             window = torch.ones(n_fft, dtype=f64)
         elif self.kind == "kaiser":
-            window = torch.kaiser_window(n_fft, periodic=periodic, beta=self.parameter, dtype=f64)
+            window = torch.kaiser_window(n_fft, periodic=periodic, beta=self._parameter(), dtype=f64)
         elif self.kind == "gaussian":
             n = torch.arange(n_fft, dtype=f64) - (n_fft / 2 if periodic else (n_fft - 1) / 2)
-            window = torch.exp(-0.5 * (n / self.parameter) ** 2)
+            window = torch.exp(-0.5 * (n / self._parameter()) ** 2)
         else:
-            if len(self._custom) != n_fft:
+            custom = self._coefficients()
+            if len(custom) != n_fft:
                 raise InvalidInputError(
-                    f"the custom window has {len(self._custom)} coefficients but n_fft is {n_fft}; "
+                    f"the custom window has {len(custom)} coefficients but n_fft is {n_fft}; "
                     "they must be equal"
                 )
-            window = torch.tensor(self._custom, dtype=f64)
+            window = torch.tensor(custom, dtype=f64)
         return window.to(dtype)
 
-    def _key(self):
+    # kaiser() and gaussian() always set the parameter, custom() the coefficients: these say so to the
+    # type checker and fail loudly if a hand-made WindowType lacks them.
+    def _parameter(self) -> float:
+        if self.parameter is None:
+            raise InvalidInputError(f"a {self.kind} window needs its parameter; make it with WindowType.{self.kind}()")
+        return self.parameter
+
+    def _coefficients(self) -> tuple[float, ...]:
+        if self._custom is None:
+            raise InvalidInputError("a custom window needs its coefficients; make it with WindowType.custom()")
+        return self._custom
+
+    def _key(self) -> tuple[str, float | None, tuple[float, ...] | None, bool]:
         return (self.kind, self.parameter, self._custom, self.is_periodic)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return isinstance(other, WindowType) and self._key() == other._key()
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return hash(self._key())
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self.kind == "custom":
-            return f"WindowType.custom(<{len(self._custom)} coefficients>)"
+            return f"WindowType.custom(<{len(self._coefficients())} coefficients>)"
         if self.kind == "hanning" and self.is_periodic:
             return "WindowType.hann"
         if self.parameter is not None:
@@ -215,15 +232,17 @@ class WindowType:
         return f"WindowType.{self.kind}{'.periodic()' if self.is_periodic else ''}"
 
 
-def _alias(name: str, value, alias: str, alias_value, default):
+def _alias(name: str, value: _T | None, alias: str, alias_value: _T | None, default: _T | None) -> _T:
     """The value of a parameter that has two spellings (the seed's ``name`` and torchaudio's ``alias``)."""
     if value is not None and alias_value is not None:
         raise InvalidTypeError(f"{name} and {alias} are the same parameter; pass one of them, got "
                                f"{name}={value!r} and {alias}={alias_value!r}")
     value = alias_value if value is None else value
-    if value is None and default is None:
+    if value is not None:
+        return value
+    if default is None:
         raise InvalidTypeError(f"StftParams needs {name} (or {alias}): the samples between frame starts")
-    return default if value is None else value
+    return default
 
 
 def _nonzero(name: str, value: float) -> float:
@@ -232,7 +251,7 @@ def _nonzero(name: str, value: float) -> float:
     return value
 
 
-def _flag(name: str, value) -> bool:
+def _flag(name: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise InvalidTypeError(f"{name} must be True or False, got {type(value).__name__} {value!r}")
     return value
@@ -247,11 +266,12 @@ _WINDOW_NAMES = {"hann": "hann", "hanning": "hanning", "hamming": "hamming", "bl
                  "rectangular": "rectangular", "boxcar": "rectangular", "ones": "rectangular"}
 
 
-def _as_window(window) -> WindowType:
+def _as_window(window: object) -> WindowType:
     if isinstance(window, WindowType):
         return window
     if isinstance(window, str) and window.lower() in _WINDOW_NAMES:
-        return getattr(WindowType, _WINDOW_NAMES[window.lower()])
+        named: WindowType = getattr(WindowType, _WINDOW_NAMES[window.lower()])
+        return named
     raise InvalidTypeError(
         f"window must be a WindowType (e.g. WindowType.hann) or one of {sorted(_WINDOW_NAMES)}, got {window!r}"
     )
@@ -300,7 +320,7 @@ class StftParams:
         object.__setattr__(self, "pad_mode", pad_mode)
         self.__post_init__()
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "n_fft", bounded_int("n_fft", self.n_fft, MAX_N_FFT))
         object.__setattr__(self, "hop_size", bounded_int("hop_size", self.hop_size, MAX_HOP))
         object.__setattr__(self, "window", _as_window(self.window))
@@ -350,7 +370,7 @@ class SpectrogramParams:
     stft: StftParams
     sample_rate: float
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not isinstance(self.stft, StftParams):
             raise InvalidTypeError(f"stft must be a StftParams, got {type(self.stft).__name__}")
         object.__setattr__(self, "sample_rate", _sample_rate(self.sample_rate))
@@ -371,11 +391,11 @@ class SpectrogramParams:
     def nyquist(self) -> float:
         return self.sample_rate / 2
 
-    def bin_frequencies(self) -> np.ndarray:
+    def bin_frequencies(self) -> npt.NDArray[np.float64]:
         """Centre frequency in Hz of each FFT bin, shape ``(n_fft // 2 + 1,)``."""
         return np.arange(self.stft.n_bins) * self.sample_rate / self.stft.n_fft
 
-    def frame_times(self, n_frames: int) -> np.ndarray:
+    def frame_times(self, n_frames: int) -> npt.NDArray[np.float64]:
         """``i * hop / sample_rate`` for each frame ``i``, shape ``(n_frames,)``: the frame's centre with
         ``centre=True``, its first sample without (the seed library's and ``librosa.frames_to_time``'s
         convention, which add no offset either way)."""
@@ -393,7 +413,7 @@ class LogParams:
 
     floor_db: float = -80.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         floor_db = finite_float("floor_db", self.floor_db)
         if floor_db > MAX_FLOOR_DB:
             raise InvalidInputError(
@@ -445,12 +465,12 @@ MAX_FLOOR_DB = 385.0
 MIN_LIFTER = 1e-6
 
 
-def _sample_rate(value) -> float:
+def _sample_rate(value: object) -> float:
     # Outside this range the axes (bin * rate / n_fft, frame * hop / rate) stop being finite numbers.
     return bounded_float("sample_rate", value, MIN_SAMPLE_RATE, MAX_SAMPLE_RATE)
 
 
-def _as_enum(enum_type, name: str, value):
+def _as_enum(enum_type: type[_E], name: str, value: object) -> _E:
     try:
         return enum_type(value)
     except ValueError:
@@ -458,7 +478,7 @@ def _as_enum(enum_type, name: str, value):
         raise InvalidInputError(f"{name} must be one of {allowed}; got {value!r}") from None
 
 
-def _check_f_range(params, *, f_min_positive: bool = False):
+def _check_f_range(params: MelParams | ErbParams | LogHzParams | ChromaParams, *, f_min_positive: bool = False) -> None:
     """Validates ``f_min`` and ``f_max`` of a band parameter object in place (``f_max`` None = Nyquist)."""
     check = positive_float if f_min_positive else non_negative_float
     object.__setattr__(params, "f_min", check("f_min", params.f_min))
@@ -470,6 +490,9 @@ def _check_f_range(params, *, f_min_positive: bool = False):
 
 class _FrequencyRange:
     """``resolved_f_max`` for band parameters with ``f_min`` and an optional ``f_max``."""
+
+    f_min: float
+    f_max: float | None
 
     def resolved_f_max(self, sample_rate: float) -> float:
         """``f_max``, or the Nyquist frequency when it is None; checks it against ``sample_rate``.
@@ -507,7 +530,7 @@ class MelParams(_FrequencyRange):
     norm: MelNorm = MelNorm.none
     scale: MelScale = MelScale.slaney
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "n_mels", bounded_int("n_mels", self.n_mels, MAX_BANDS))
         _check_f_range(self)
         object.__setattr__(self, "norm", _as_enum(MelNorm, "norm", MelNorm.none if self.norm is None else self.norm))
@@ -534,9 +557,9 @@ class ErbParams(_FrequencyRange):
     f_max: float | None = None
     spacing: str = "linear"
 
-    SPACINGS: ClassVar[tuple] = ("linear", "erb_rate")
+    SPACINGS: ClassVar[tuple[str, ...]] = ("linear", "erb_rate")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "n_filters", bounded_int("n_filters", self.n_filters, MAX_BANDS))
         _check_f_range(self)
         one_of("spacing", self.spacing, self.SPACINGS)
@@ -561,9 +584,9 @@ class LogHzParams(_FrequencyRange):
     f_max: float | None = None
     shape: str = "interpolated"
 
-    SHAPES: ClassVar[tuple] = ("interpolated", "triangular")
+    SHAPES: ClassVar[tuple[str, ...]] = ("interpolated", "triangular")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "n_bins", bounded_int("n_bins", self.n_bins, MAX_BANDS))
         _check_f_range(self, f_min_positive=True)
         one_of("shape", self.shape, self.SHAPES)
@@ -599,10 +622,10 @@ class ChromaParams:
     n_chroma: int = 12
     shape: str = "gaussian"
 
-    NORMS: ClassVar[tuple] = ("max", "l1", "l2", None)
-    SHAPES: ClassVar[tuple] = ("gaussian", "librosa")
+    NORMS: ClassVar[tuple[str | None, ...]] = ("max", "l1", "l2", None)
+    SHAPES: ClassVar[tuple[str, ...]] = ("gaussian", "librosa")
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         n_chroma = bounded_int("n_chroma", self.n_chroma, MAX_BANDS)
         if n_chroma % 12:
             raise InvalidInputError(f"n_chroma must be a positive multiple of 12, got {n_chroma}")
@@ -652,7 +675,7 @@ class MfccParams:
     n_mfcc: int = 13
     lifter: float = 0.0
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         object.__setattr__(self, "n_mfcc", bounded_int("n_mfcc", self.n_mfcc, MAX_BANDS))
         lifter = non_negative_float("lifter", self.lifter)
         if 0 < lifter < MIN_LIFTER:  # sin(pi k / lifter) of a subnormal lifter is NaN

@@ -4,14 +4,20 @@
 
 from __future__ import annotations
 
+import enum
 from copy import copy as shallow_copy
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from .errors import InvalidInputError, SpectrogramError
 from .filterbanks import chroma_labels
-from .params import LogParams, SpectrogramParams
+from .params import ChromaParams, LogParams, MelParams, MfccParams, SpectrogramParams
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["TensorResult", "Spectrogram", "StftResult", "Chromagram", "Mfcc", "Fft2dResult",
            "DLPACK_FLAG_BITMASK_READ_ONLY", "DLPACK_FLAG_BITMASK_IS_COPIED", "KDLCPU", "KDLCUDA", "KDLCUDA_HOST",
@@ -81,7 +87,7 @@ class TensorResult:
         """The value that means "silence", which batching pads with: 0 (the dB floor for dB spectrograms)."""
         return 0.0
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype: npt.DTypeLike | None = None, copy: bool | None = None) -> np.ndarray[Any, Any]:
         array = self.data
         if dtype is not None and np.dtype(dtype) != array.dtype:
             return array.astype(dtype)
@@ -90,18 +96,21 @@ class TensorResult:
     def __len__(self) -> int:
         return self.tensor.shape[0]
 
-    def __getitem__(self, index):
+    # Any: NumPy's own index and result types (a view, or a scalar for a full index).
+    def __getitem__(self, index: Any) -> Any:
         """Indexes the NumPy view, so ``spec[0]`` is a view of the first row."""
         return self.data[index]
 
-    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+    def __dlpack__(self, *, stream: Any | None = None, max_version: tuple[int, int] | None = None,
+                   dl_device: tuple[enum.IntEnum, int] | None = None, copy: bool | None = None) -> Any:
+        # Any: the capsule torch returns (torch leaves its own __dlpack__ unannotated).
         tensor = self._exportable(copy=copy)
         # Forward only what the caller passed: torch's own default for stream is -1, not None.
-        kwargs = {key: value for key, value in (("stream", stream), ("max_version", max_version),
+        kwargs: dict[str, Any] = {key: value for key, value in (("stream", stream), ("max_version", max_version),
                                                  ("dl_device", dl_device)) if value is not None}
         return tensor.__dlpack__(**kwargs)
 
-    def __dlpack_device__(self):
+    def __dlpack_device__(self) -> tuple[enum.IntEnum, int]:
         return self.tensor.__dlpack_device__()
 
     def _exportable(self, copy: bool | None) -> torch.Tensor:
@@ -142,18 +151,13 @@ class BinsByFrames(TensorResult):
 class _Axes(BinsByFrames):
     """A :class:`BinsByFrames` result with frequency and time axes."""
 
-    def __init__(self, tensor, frequencies, times, params: SpectrogramParams, n_samples: int | None):
+    def __init__(self, tensor: torch.Tensor, frequencies: npt.ArrayLike, times: npt.ArrayLike | None,
+                 params: SpectrogramParams, n_samples: int | None):
         super().__init__(tensor)
         self.frequencies = np.asarray(frequencies, dtype=np.float64)
-        self._times = None if times is None else np.asarray(times, dtype=np.float64)
+        self._times: npt.NDArray[np.float64] | None = None if times is None else np.asarray(times, dtype=np.float64)
         self.spectrogram_params = params
         self.n_samples = n_samples
-
-    @property
-    def params(self):
-        """The :class:`SpectrogramParams` (the seed library's ``params``; :class:`Chromagram` and
-        :class:`Mfcc` give their feature parameters there, as the seed library does)."""
-        return self.spectrogram_params
 
     @property
     def sample_rate(self) -> float:
@@ -162,15 +166,17 @@ class _Axes(BinsByFrames):
     @property
     def T(self) -> np.ndarray:  # noqa: N802  (the seed library's name, as NumPy's)
         """The values as a NumPy view with the last two axes swapped: ``(n_frames, n_bins)``."""
-        return self.data.swapaxes(-1, -2)
+        swapped: np.ndarray[Any, Any] = self.data.swapaxes(-1, -2)  # NumPy types swapaxes as Any
+        return swapped
 
-    def astype(self, dtype) -> np.ndarray:
+    def astype(self, dtype: npt.DTypeLike) -> np.ndarray[Any, Any]:
         """The values as a NumPy array of ``dtype`` (``"float32"``, ``"float64"``, a NumPy dtype); a copy,
         as the seed library's ``astype``."""
-        return self.data.astype(dtype)
+        values: np.ndarray[Any, Any] = self.data.astype(dtype)  # NumPy's overload for a DTypeLike gives Any
+        return values
 
     @property
-    def times(self) -> np.ndarray:
+    def times(self) -> npt.NDArray[np.float64]:
         """Seconds of each frame, ``i * hop / sample_rate`` (its centre with ``centre=True``), shape
         ``(n_frames,)``; made on first use (None given to the
         constructor), since per-clip calls in a data pipeline rarely look at it."""
@@ -187,14 +193,14 @@ class _Axes(BinsByFrames):
         defines it (the signal's own length is ``n_samples / sample_rate``)."""
         return max(self.n_frames - 1, 0) * self.spectrogram_params.stft.hop_size / self.sample_rate
 
-    def unbatch(self) -> list:
+    def unbatch(self) -> list[Self]:
         """The items of a batched result ``(batch, n_bins, n_frames)`` as results of their own (views, no
         copy, sharing the metadata); a result without a batch dimension is returned alone in a list."""
         if self.tensor.dim() != 3:
             return [self]
         return [self._with_tensor(item) for item in self.tensor]
 
-    def _with_tensor(self, tensor: torch.Tensor):
+    def _with_tensor(self, tensor: torch.Tensor) -> Self:
         result = shallow_copy(self)
         result.tensor = tensor
         return result
@@ -215,8 +221,10 @@ class Spectrogram(_Axes):
         n_samples: length of the source signal in samples.
     """
 
-    def __init__(self, tensor, frequencies, times, params, *, scale: str, frequency_scale: str = "linear",
-                 band_params=None, db_params: LogParams | None = None, n_samples: int | None = None):
+    # band_params: MelParams, ErbParams, LogHzParams, CqtParams, ... (whatever made the bands), hence object.
+    def __init__(self, tensor: torch.Tensor, frequencies: npt.ArrayLike, times: npt.ArrayLike | None,
+                 params: SpectrogramParams, *, scale: str, frequency_scale: str = "linear",
+                 band_params: object = None, db_params: LogParams | None = None, n_samples: int | None = None):
         super().__init__(tensor, frequencies, times, params, n_samples)
         self.scale = scale
         self.frequency_scale = frequency_scale
@@ -228,25 +236,34 @@ class Spectrogram(_Axes):
         return self.n_frames
 
     @property
-    def mel_params(self):
-        return self.band_params if self.frequency_scale == "mel" else None
+    def params(self) -> SpectrogramParams:
+        """The :class:`SpectrogramParams` (the seed library's ``params``)."""
+        return self.spectrogram_params
+
+    @property
+    def mel_params(self) -> MelParams | None:
+        return self.band_params if self.frequency_scale == "mel" and isinstance(self.band_params, MelParams) else None
 
     @property
     def floor(self) -> float:
         """The value that means "silence" here: the dB floor for dB spectrograms, else 0. Padding uses it."""
-        return self.db_params.floor_db if self.scale == "db" else 0.0
+        if self.scale != "db":
+            return 0.0
+        if self.db_params is None:
+            raise InvalidInputError("this dB spectrogram was made without db_params, so it has no floor to pad with")
+        return self.db_params.floor_db
 
     def db_range(self) -> tuple[float, float]:
         """Smallest and largest value in dB (power and magnitude values are converted)."""
-        low, high = torch.aminmax(self.tensor.detach())
-        low, high = float(low), float(high)
+        extremes = torch.aminmax(self.tensor.detach())
+        low, high = float(extremes.min), float(extremes.max)
         if self.scale == "db":
             return low, high
         factor = 10.0 if self.scale == "power" else 20.0
-        tiny = np.finfo(np.float64).tiny
-        return factor * np.log10(max(low, tiny)), factor * np.log10(max(high, tiny))
+        tiny = float(np.finfo(np.float64).tiny)
+        return float(factor * np.log10(max(low, tiny))), float(factor * np.log10(max(high, tiny)))
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         kind = f"{self.frequency_scale} {self.scale}"
         return f"Spectrogram({kind}, shape={self.shape}, dtype={self.dtype}, sample_rate={self.sample_rate:g})"
 
@@ -315,11 +332,16 @@ class StftResult(_Complex, _Axes):
         """Seconds between adjacent frames: ``hop_size / sample_rate``."""
         return self.spectrogram_params.stft.hop_size / self.sample_rate
 
-    def norm(self) -> np.ndarray:
+    @property
+    def params(self) -> SpectrogramParams:
+        """The :class:`SpectrogramParams` (the seed library's ``params``)."""
+        return self.spectrogram_params
+
+    def norm(self) -> np.ndarray[Any, Any]:
         """``|X|`` as a NumPy array (the seed library's name for the magnitude)."""
         return self.magnitude().detach().cpu().numpy()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"StftResult(shape={self.shape}, dtype={self.dtype}, sample_rate={self.sample_rate:g})"
 
 
@@ -339,14 +361,14 @@ class Chromagram(_Axes):
         n_samples: length of the source signal in samples.
     """
 
-    def __init__(self, tensor, frequencies, times, params: SpectrogramParams, chroma_params, *,
-                 n_samples: int | None = None):
+    def __init__(self, tensor: torch.Tensor, frequencies: npt.ArrayLike, times: npt.ArrayLike | None,
+                 params: SpectrogramParams, chroma_params: ChromaParams, *, n_samples: int | None = None):
         super().__init__(tensor, frequencies, times, params, n_samples)
         self.chroma_params = chroma_params
         self.pitch_classes = chroma_labels(chroma_params.n_chroma)
 
     @property
-    def params(self):
+    def params(self) -> ChromaParams:
         """The :class:`ChromaParams` (as the seed library's ``Chromagram.params``); the STFT's are
         ``spectrogram_params``."""
         return self.chroma_params
@@ -360,7 +382,7 @@ class Chromagram(_Axes):
     def n_chroma(self) -> int:
         return self.n_bins
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Chromagram(shape={self.shape}, dtype={self.dtype}, norm={self.chroma_params.norm!r})"
 
 
@@ -377,15 +399,15 @@ class Mfcc(_Axes):
         n_samples: length of the source signal in samples.
     """
 
-    def __init__(self, tensor, times, params: SpectrogramParams, mel_params, mfcc_params, db_params: LogParams, *,
-                 n_samples: int | None = None):
+    def __init__(self, tensor: torch.Tensor, times: npt.ArrayLike | None, params: SpectrogramParams,
+                 mel_params: MelParams, mfcc_params: MfccParams, db_params: LogParams, *, n_samples: int | None = None):
         super().__init__(tensor, np.arange(tensor.shape[-2]), times, params, n_samples)
         self.mel_params = mel_params
         self.mfcc_params = mfcc_params
         self.db_params = db_params
 
     @property
-    def params(self):
+    def params(self) -> MfccParams:
         """The :class:`MfccParams` (as the seed library's ``Mfcc.params``); the STFT's are
         ``spectrogram_params``."""
         return self.mfcc_params
@@ -394,7 +416,7 @@ class Mfcc(_Axes):
     def n_mfcc(self) -> int:
         return self.n_bins
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Mfcc(shape={self.shape}, dtype={self.dtype}, sample_rate={self.sample_rate:g})"
 
 
@@ -429,5 +451,5 @@ class Fft2dResult(_Complex, TensorResult):
 
         return ifft2d(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"Fft2dResult(shape={self.shape}, dtype={self.dtype}, input_shape={self.input_shape})"

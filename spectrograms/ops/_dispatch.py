@@ -6,6 +6,9 @@ uprobe on CPython's ``take_gil`` counted nine acquisitions per ``plan.compute`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
 import torch
 
 from .._extension import _C
@@ -15,8 +18,10 @@ from ..errors import ArgumentTypeError, InvalidInputError, SpectrogramError
 # own references come and go without the GIL.
 hold = _C.hold
 
+_R = TypeVar("_R")
 
-def _needs_grad(tensors) -> bool:
+
+def _needs_grad(tensors: Iterable[torch.Tensor]) -> bool:
     return torch.is_grad_enabled() and any(t.requires_grad for t in tensors)
 
 
@@ -26,13 +31,14 @@ def direct_call_allowed(*tensors: torch.Tensor | None) -> bool:
     that need no gradient, in eager mode with no dispatch or function mode, tracing or functorch
     transform active, since those need the dispatcher to see the call."""
     given = [t for t in tensors if t is not None]
+    # torch._C._is_tracing() is torch.jit.is_tracing() outside TorchScript, with the type torch.jit does not re-export.
     return (all(type(t) is torch.Tensor and t.is_cpu and t.layout == torch.strided for t in given)
-            and not _needs_grad(given) and not torch.compiler.is_compiling() and not torch.jit.is_tracing()
+            and not _needs_grad(given) and not torch.compiler.is_compiling() and not torch._C._is_tracing()
             and not torch._C._len_torch_dispatch_stack() and not torch._C._are_functorch_transforms_active()
             and not torch._C._is_torch_function_mode_enabled())
 
 
-def call_op(op, *args):
+def call_op(op: Callable[..., _R], *args: object) -> _R:
     """``op(*args)``, dispatched below the autograd key when none of its tensor arguments needs a
     gradient, with each of them held for the call (see ``hold``).
 

@@ -3,8 +3,16 @@ spectrograms_ext/framing.h): the signal is padded by ``n_fft // 2`` on both side
 frame starts every ``hop_length`` samples while a whole ``n_fft`` fits.
 """
 
+from __future__ import annotations
 
-def n_frames(n_samples, n_fft: int, hop_length: int, center: bool):
+from typing import TypeVar
+
+import torch
+
+_Count = TypeVar("_Count", int, torch.Tensor)
+
+
+def n_frames(n_samples: _Count, n_fft: int, hop_length: int, center: bool) -> _Count:
     """``1 + (n_samples + 2 * pad - n_fft) // hop_length`` with ``pad = n_fft // 2 if center else 0``.
 
     ``n_samples`` may be an int or an int tensor of any shape; the result is of the same kind. It is
