@@ -45,7 +45,10 @@ EXCLUDED = {
        for name in ("KaldiFbank", "KaldiMFCC", "KaldiSpectrogram")},
     **{(name, route): _NOT_YET for name in ("TimeStretch", "PitchShift", "Speed", "SpeedPerturbation", "AddNoise")
        for route in ("script", "trace")},
-    **{(name, "trace"): _NOT_YET for name in ("KaldiFbank", "KaldiMFCC", "KaldiSpectrogram")},
+    ("KaldiSpectrogram", "trace"): "the trace records the float32 torch path, whose single log-power bins far "
+                                   "below a frame's energy are 5e-4 from the float64 kernel's (torchaudio's own "
+                                   "float32 error reaches 2e-3): not eager within float32 rounding; torch.export "
+                                   "and AOTInductor take the float64 export path (tests/test_export_aoti.py)",
     ("StreamingFeatures", "script"): _STREAM,
     ("StreamingFeatures", "trace"): _STREAM,
 }
