@@ -405,7 +405,8 @@ def griffinlim(specgram: torch.Tensor, window: torch.Tensor, n_fft: int, hop_len
     for _ in range(n_iter):  # iterations are sequential by nature; each one is whole-signal ops
         inverse = call_native(ops.istft, estimate, full, length=length, **framing)
         rebuilt = call_native(ops.stft, inverse, full, pad_mode="reflect", **framing)
-        estimate = phase_update(rebuilt, previous if momentum else None, magnitude, momentum / (1 + momentum), 1e-16)
+        estimate = phase_update(rebuilt, previous if momentum else None, magnitude, momentum / (1 + momentum), 1e-16,
+                                reuse=estimate)
         previous = rebuilt
     waveform = call_native(ops.istft, estimate, full, length=length, **framing)
     return waveform.reshape(*shape[:-2], waveform.shape[-1])

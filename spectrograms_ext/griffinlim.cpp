@@ -51,8 +51,11 @@ void update(const c10::complex<real_t>* rebuilt, const c10::complex<real_t>* pre
   }
 }
 
-at::Tensor griffinlim_update_cpu(const at::Tensor& rebuilt, const c10::optional<at::Tensor>& previous,
-                                 const at::Tensor& magnitude, double alpha, double eps) {
+// Writes into `out` (contiguous, rebuilt's dtype and shape): Griffin-Lim passes the previous
+// estimate's buffer, dead once inverted, so an iteration allocates (and page-faults) one spectrogram
+// fewer; `out` may alias `previous` (each bin is read before it is written).
+void griffinlim_update_into_cpu(const at::Tensor& rebuilt, const c10::optional<at::Tensor>& previous,
+                                const at::Tensor& magnitude, double alpha, double eps, at::Tensor& out) {
   TORCH_CHECK_VALUE(rebuilt.scalar_type() == at::kComplexFloat || rebuilt.scalar_type() == at::kComplexDouble,
                     "griffinlim_update: rebuilt must be complex64 or complex128, got ", rebuilt.scalar_type());
   TORCH_CHECK_VALUE(magnitude.scalar_type() == c10::toRealValueType(rebuilt.scalar_type()),
@@ -68,7 +71,11 @@ at::Tensor griffinlim_update_cpu(const at::Tensor& rebuilt, const c10::optional<
                       previous->scalar_type(), " ", previous->sizes());
     p = previous->contiguous();
   }
-  at::Tensor out = at::empty_like(r, at::MemoryFormat::Contiguous);
+  TORCH_CHECK_VALUE(out.scalar_type() == rebuilt.scalar_type() && out.sizes() == rebuilt.sizes() &&
+                    out.is_contiguous(), "griffinlim_update: out must be a contiguous tensor of rebuilt's dtype "
+                    "and shape, got ", out.scalar_type(), " ", out.sizes());
+  TORCH_CHECK_VALUE(!out.is_same(rebuilt) && !out.is_same(magnitude), "griffinlim_update: out must not be rebuilt "
+                    "or magnitude");
   const int64_t n = r.numel();
   AT_DISPATCH_FLOATING_TYPES(m.scalar_type(), "griffinlim_update", [&] {
     using complex_t = c10::complex<scalar_t>;
@@ -79,6 +86,12 @@ at::Tensor griffinlim_update_cpu(const at::Tensor& rebuilt, const c10::optional<
     const auto a = scalar_t(alpha), e = scalar_t(eps);
     at::parallel_for(0, n, 1 << 15, [&](int64_t begin, int64_t end) { update(rp, pp, mp, op, begin, end, a, e); });
   });
+}
+
+at::Tensor griffinlim_update_cpu(const at::Tensor& rebuilt, const c10::optional<at::Tensor>& previous,
+                                 const at::Tensor& magnitude, double alpha, double eps) {
+  at::Tensor out = at::empty_like(rebuilt, at::MemoryFormat::Contiguous);
+  griffinlim_update_into_cpu(rebuilt, previous, magnitude, alpha, eps, out);
   return out;
 }
 
@@ -86,8 +99,14 @@ at::Tensor griffinlim_update_cpu(const at::Tensor& rebuilt, const c10::optional<
 
 TORCH_LIBRARY_FRAGMENT(spectrograms, m) {
   m.def("griffinlim_update(Tensor rebuilt, Tensor? previous, Tensor magnitude, float alpha, float eps) -> Tensor");
+  // A mutating op returns nothing: torch.compile functionalizes only those (no aliased outputs).
+  m.def("griffinlim_update_into(Tensor rebuilt, Tensor? previous, Tensor magnitude, float alpha, float eps, "
+        "Tensor(a!) out) -> ()");
 }
 
-TORCH_LIBRARY_IMPL(spectrograms, CPU, m) { m.impl("griffinlim_update", &griffinlim_update_cpu); }
+TORCH_LIBRARY_IMPL(spectrograms, CPU, m) {
+  m.impl("griffinlim_update", &griffinlim_update_cpu);
+  m.impl("griffinlim_update_into", &griffinlim_update_into_cpu);
+}
 
 }  // namespace spectrograms

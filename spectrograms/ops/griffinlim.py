@@ -14,15 +14,22 @@ from ._dispatch import call_op, direct_call_allowed
 
 
 def phase_update(rebuilt: torch.Tensor, previous: torch.Tensor | None, magnitude: torch.Tensor, alpha: float,
-                 eps: float) -> torch.Tensor:
+                 eps: float, reuse: torch.Tensor | None = None) -> torch.Tensor:
     """``magnitude * a / (|a| + eps)`` with ``a = rebuilt - alpha * previous`` (``previous`` None: 0).
 
     ``rebuilt`` and ``previous`` complex, ``magnitude`` of their real dtype, all of one shape.
+    ``reuse``: a tensor the caller no longer needs (the previous estimate), whose memory the native
+    path may write the result into instead of allocating; it must not be ``rebuilt`` or ``magnitude``.
     """
-    if (direct_call_allowed(rebuilt, previous, magnitude) and rebuilt.dtype in (torch.complex64, torch.complex128)
+    if (direct_call_allowed(rebuilt, previous, magnitude, reuse)
+            and rebuilt.dtype in (torch.complex64, torch.complex128)
             and magnitude.dtype == rebuilt.real.dtype and magnitude.shape == rebuilt.shape):
-        return call_op(torch.ops.spectrograms.griffinlim_update.default, rebuilt, previous, magnitude,
-                       float(alpha), float(eps))
+        args = (rebuilt, previous, magnitude, float(alpha), float(eps))
+        if (reuse is not None and reuse.dtype == rebuilt.dtype and reuse.shape == rebuilt.shape
+                and reuse.is_contiguous()):
+            call_op(torch.ops.spectrograms.griffinlim_update_into.default, *args, reuse)
+            return reuse
+        return call_op(torch.ops.spectrograms.griffinlim_update.default, *args)
     return phase_update_reference(rebuilt, previous, magnitude, alpha, eps)
 
 
@@ -36,3 +43,8 @@ def phase_update_reference(rebuilt: torch.Tensor, previous: torch.Tensor | None,
 @torch.library.register_fake("spectrograms::griffinlim_update")
 def _(rebuilt, previous, magnitude, alpha, eps):
     return torch.empty_like(rebuilt, memory_format=torch.contiguous_format)
+
+
+@torch.library.register_fake("spectrograms::griffinlim_update_into")
+def _(rebuilt, previous, magnitude, alpha, eps, out):
+    return None

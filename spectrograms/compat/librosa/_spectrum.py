@@ -276,6 +276,6 @@ def griffinlim(S, *, n_iter: int = 32, hop_length=None, win_length=None, n_fft=N
             raise ParameterError(f"the STFT of the rebuilt signal has {rebuilt.shape[-1]} frames, S has "
                                  f"{S_t.shape[-1]}: pass the length the spectrogram was made from")
         rebuilt = rebuilt.to(cdtype)
-        angles = phase_update(rebuilt, tprev, S_t, momentum / (1 + momentum), eps)
+        angles = phase_update(rebuilt, tprev, S_t, momentum / (1 + momentum), eps, reuse=angles)
         tprev = rebuilt
     return out(_istft_tensor(angles, n_fft, hop_length, win_length, window, center, length, real), was_numpy)
