@@ -29,7 +29,7 @@ from ._validate import check_type, finite_float
 from .errors import InvalidInputError, InvalidTypeError
 from .inputs import as_signal
 from .params import LogParams, MelParams, SpectrogramParams
-from .planner import cached_plan, stft_result
+from .planner import cached_plan, spectrogram_kind, stft_result
 from .results import Spectrogram, StftResult
 
 __all__ = [
@@ -79,7 +79,7 @@ def spectrogram_of(bands: str, scale: str, samples: SignalLike, params: Spectrog
         assert db_params is not None  # set just above whenever options are given
         return _db_with_options(bands, samples, params, band_args, db_params, dtype, ref, top_db)
     extra = (db_params,) if scale == "db" else ()
-    return cached_plan(f"{bands}_{scale}", params, *band_args, *extra).compute(signal_in(samples, dtype))
+    return cached_plan(spectrogram_kind(bands, scale), params, *band_args, *extra).compute(signal_in(samples, dtype))
 
 
 # librosa.power_to_db's amin = 1e-10, the floor when ref/top_db are given without LogParams.
@@ -108,7 +108,7 @@ def _db_with_options(bands: str, samples: SignalLike, params: SpectrogramParams,
     amin = 10.0 ** (db_params.floor_db / 10.0)
     if callable(ref):
         # librosa calls ref on the power array itself (for a batch: all items at once).
-        power = cached_plan(f"{bands}_power", params, *band_args).compute(signal_in(samples, dtype))
+        power = cached_plan(spectrogram_kind(bands, "power"), params, *band_args).compute(signal_in(samples, dtype))
         value = ref(power.tensor.detach().cpu().numpy())
         if isinstance(value, np.ndarray) and value.size == 1:
             value = value.item()
@@ -120,7 +120,8 @@ def _db_with_options(bands: str, samples: SignalLike, params: SpectrogramParams,
         result = power
     else:
         ref_power = float(ref)
-        result = cached_plan(f"{bands}_db", params, *band_args, db_params).compute(signal_in(samples, dtype))
+        plan = cached_plan(spectrogram_kind(bands, "db"), params, *band_args, db_params)
+        result = plan.compute(signal_in(samples, dtype))
         tensor = result.tensor
     offset = 10.0 * math.log10(max(amin, ref_power))
     if offset != 0.0:

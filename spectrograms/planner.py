@@ -8,7 +8,8 @@ signals; the ``compute_*`` functions use the same plans through a small cache.
 from __future__ import annotations
 
 import functools
-from typing import Optional
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Literal, Optional, Union, get_args, overload
 
 import numpy as np
 import torch
@@ -38,16 +39,24 @@ from .params import (
 )
 from .results import Chromagram, Mfcc, Spectrogram, StftResult
 
+if TYPE_CHECKING:  # both import this module at run time
+    from .cqt import CqtDbPlan, CqtMagnitudePlan, CqtParams, CqtPlan, CqtPowerPlan
+    from .stream import FeatureStream
+
 __all__ = ["SpectrogramPlan", "SpectrogramPlanner", "MfccPlan", "ChromagramPlan", "window_tensor", "band_filterbank"]
 
 _SCALES = ("power", "magnitude", "db")
 
-# The filterbanks of the band spectrograms: parameter type -> (argument name, builder).
-_BANDS = {
-    MelParams: ("mel_params", mel_filterbank),
-    ErbParams: ("erb_params", erb_filterbank),
-    LogHzParams: ("loghz_params", loghz_filterbank),
-}
+#: The parameters of a band spectrogram's filterbank.
+BandParams = Union[MelParams, ErbParams, LogHzParams]
+
+# The argument name of each band parameter type, for the type errors.
+_BANDS: dict[type[BandParams], str] = {MelParams: "mel_params", ErbParams: "erb_params", LogHzParams: "loghz_params"}
+
+#: The kinds of :func:`cached_plan` that make a :class:`SpectrogramPlan`: ``"<bands>_<scale>"``.
+SpectrogramKind = Literal["linear_power", "linear_magnitude", "linear_db", "mel_power", "mel_magnitude", "mel_db",
+                          "erb_power", "erb_magnitude", "erb_db", "loghz_power", "loghz_magnitude", "loghz_db"]
+_SPECTROGRAM_KINDS: dict[str, SpectrogramKind] = {kind: kind for kind in get_args(SpectrogramKind)}
 
 
 @functools.lru_cache(maxsize=64)
@@ -59,16 +68,19 @@ def window_tensor(stft: StftParams, dtype: torch.dtype, device: torch.device | s
     return window if device is None else window.to(torch_device("device", device))
 
 
-def band_filterbank(params: SpectrogramParams, band_params, band_type: type) -> Filterbank:
+def band_filterbank(params: SpectrogramParams, band_params: object, band_type: type[BandParams]) -> Filterbank:
     """The filterbank of ``band_params`` (a :class:`MelParams`, :class:`ErbParams` or
     :class:`LogHzParams`, which ``band_type`` names) for ``params``, after checking both types."""
     check_type("params", params, SpectrogramParams)
-    name, builder = _BANDS[band_type]
-    check_type(name, band_params, band_type)
-    return builder(params, band_params)
+    checked = check_type(_BANDS[band_type], band_params, band_type)
+    if isinstance(checked, MelParams):
+        return mel_filterbank(params, checked)
+    if isinstance(checked, ErbParams):
+        return erb_filterbank(params, checked)
+    return loghz_filterbank(params, checked)
 
 
-def _framing(stft: StftParams) -> dict:
+def _framing(stft: StftParams) -> dict[str, object]:
     """The framing keywords of the ops."""
     return dict(n_fft=stft.n_fft, hop_length=stft.hop_size, center=stft.centre, pad_mode=stft.pad_mode)
 
@@ -107,7 +119,7 @@ class SpectrogramPlan:
         self.db_params = (db_params or LogParams()) if scale == "db" else None
         # The seed's band magnitude: the native pass gives the band power, its root is taken after.
         self.magnitude_from_power = scale == "magnitude" and filterbank is not None and bool(root_of_band_power)
-        self._native_kwargs: dict[tuple[torch.dtype, torch.device], dict] = {}
+        self._native_kwargs: dict[tuple[torch.dtype, torch.device], dict[str, object]] = {}
 
     @property
     def n_bins(self) -> int:
@@ -136,7 +148,7 @@ class SpectrogramPlan:
             return call_native(ops.spectrogram, wide, **self._kwargs_for(wide)).sqrt().float()
         return call_native(ops.spectrogram, signal, **self._kwargs_for(signal)).sqrt()
 
-    def _kwargs_for(self, signal: torch.Tensor) -> dict:
+    def _kwargs_for(self, signal: torch.Tensor) -> dict[str, object]:
         # Made once per dtype and device: per-clip calls in a data pipeline are short enough that
         # rebuilding these (window lookup, CSR, keyword dict) would show in their time.
         key = (signal.dtype, signal.device)
@@ -149,7 +161,7 @@ class SpectrogramPlan:
                 floor_db=self.db_params.floor_db if self.db_params else None)
         return self._native_kwargs[key]
 
-    def compute(self, samples) -> Spectrogram:
+    def compute(self, samples: object) -> Spectrogram:
         """Computes the spectrogram of one signal ``(time,)`` or a batch ``(batch, time)``.
 
         Args:
@@ -167,15 +179,15 @@ class SpectrogramPlan:
             band_params=band_params, db_params=self.db_params, n_samples=signal.shape[-1],
         )
 
-    def __call__(self, samples) -> Spectrogram:
+    def __call__(self, samples: object) -> Spectrogram:
         return self.compute(samples)
 
-    def stream(self):
+    def stream(self) -> FeatureStream:
         """A stream of this plan: ``push`` chunks, get the new frames; see :mod:`spectrograms.stream`."""
         from .stream import plan_stream
         return plan_stream(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         bands = self.filterbank.name if self.filterbank is not None else "linear"
         return f"SpectrogramPlan({bands} {self.scale}, n_bins={self.n_bins}, params={self.params})"
 
@@ -233,15 +245,18 @@ class SpectrogramPlanner:
         return ChromagramPlan(params, chroma_params)
 
     # The CQT plans live in spectrograms.cqt (imported here, when asked for, as that module imports this one).
-    def cqt_power_plan(self, params: SpectrogramParams, cqt_params, dtype: str | None = None):
+    def cqt_power_plan(self, params: SpectrogramParams, cqt_params: CqtParams,
+                       dtype: str | None = None) -> CqtPowerPlan:
         from .cqt import CqtPowerPlan
         return CqtPowerPlan(params, cqt_params, dtype=dtype)
 
-    def cqt_magnitude_plan(self, params: SpectrogramParams, cqt_params, dtype: str | None = None):
+    def cqt_magnitude_plan(self, params: SpectrogramParams, cqt_params: CqtParams,
+                           dtype: str | None = None) -> CqtMagnitudePlan:
         from .cqt import CqtMagnitudePlan
         return CqtMagnitudePlan(params, cqt_params, dtype=dtype)
 
-    def cqt_db_plan(self, params: SpectrogramParams, cqt_params, db_params: LogParams, dtype: str | None = None):
+    def cqt_db_plan(self, params: SpectrogramParams, cqt_params: CqtParams, db_params: LogParams,
+                    dtype: str | None = None) -> CqtDbPlan:
         from .cqt import CqtDbPlan
         return CqtDbPlan(params, cqt_params, db_params, dtype=dtype)
 
@@ -270,19 +285,21 @@ class MfccPlan:
         check_type("params", params, SpectrogramParams)
         mel_params = as_mel_params(mel)
         mfcc_params = check_type("mfcc_params", MfccParams() if mfcc_params is None else mfcc_params, MfccParams)
+        # Resolved here rather than read back from the mel plan, whose db_params is optional for its other scales.
+        db = LogParams() if db_params is None else check_type("db_params", db_params, LogParams)
         self.mel_plan = SpectrogramPlan(params, scale="db", filterbank=band_filterbank(params, mel_params, MelParams),
-                                        db_params=db_params)
+                                        db_params=db)
         self.params, self.mel_params, self.mfcc_params = params, mel_params, mfcc_params
-        self.db_params = self.mel_plan.db_params
+        self.db_params = db
         basis = dct_matrix(mfcc_params.n_mfcc, mel_params.n_mels)
         self._basis = lifter_weights(mfcc_params.n_mfcc, mfcc_params.lifter)[:, None] * basis
-        self._basis_cache: dict = {}
+        self._basis_cache: dict[tuple[torch.dtype, torch.device], torch.Tensor] = {}
 
     @property
     def n_mfcc(self) -> int:
         return self.mfcc_params.n_mfcc
 
-    def basis(self, dtype: torch.dtype, device=None) -> torch.Tensor:
+    def basis(self, dtype: torch.dtype, device: torch.device | str | None = None) -> torch.Tensor:
         """The liftered DCT matrix, shape ``(n_mfcc, n_mels)`` (cached per dtype and device)."""
         key = (dtype, torch.device(device or "cpu"))
         if key not in self._basis_cache:
@@ -294,7 +311,7 @@ class MfccPlan:
         mel_db = self.mel_plan.apply(signal)
         return torch.matmul(self.basis(mel_db.dtype, mel_db.device), mel_db)
 
-    def compute(self, samples) -> Mfcc:
+    def compute(self, samples: object) -> Mfcc:
         """MFCCs of one signal ``(time,)`` or a batch ``(batch, time)`` as an :class:`Mfcc` of shape
         ``(n_mfcc, n_frames)`` or ``(batch, n_mfcc, n_frames)``."""
         signal = as_signal(samples)
@@ -302,15 +319,15 @@ class MfccPlan:
         return Mfcc(tensor, self.params.frame_times(tensor.shape[-1]), self.params, self.mel_params,
                     self.mfcc_params, self.db_params, n_samples=signal.shape[-1])
 
-    def __call__(self, samples) -> Mfcc:
+    def __call__(self, samples: object) -> Mfcc:
         return self.compute(samples)
 
-    def stream(self):
+    def stream(self) -> FeatureStream:
         """A stream of this plan: ``push`` chunks, get the new frames; see :mod:`spectrograms.stream`."""
         from .stream import plan_stream
         return plan_stream(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"MfccPlan(n_mfcc={self.n_mfcc}, n_mels={self.mel_params.n_mels}, params={self.params})"
 
 
@@ -345,7 +362,7 @@ class ChromagramPlan:
         """The chromagram of a float tensor ``(..., time)`` as a tensor ``(..., n_chroma, n_frames)``."""
         return normalize_frames(self.spectrum_plan.apply(signal), self.chroma_params.norm)
 
-    def compute(self, samples) -> Chromagram:
+    def compute(self, samples: object) -> Chromagram:
         """The chromagram of one signal ``(time,)`` or a batch ``(batch, time)`` as a :class:`Chromagram`
         of shape ``(n_chroma, n_frames)`` or ``(batch, n_chroma, n_frames)``."""
         signal = as_signal(samples)
@@ -353,15 +370,15 @@ class ChromagramPlan:
         return Chromagram(tensor, self.spectrum_plan.frequencies, self.params.frame_times(tensor.shape[-1]),
                           self.params, self.chroma_params, n_samples=signal.shape[-1])
 
-    def __call__(self, samples) -> Chromagram:
+    def __call__(self, samples: object) -> Chromagram:
         return self.compute(samples)
 
-    def stream(self):
+    def stream(self) -> FeatureStream:
         """A stream of this plan: ``push`` chunks, get the new frames; see :mod:`spectrograms.stream`."""
         from .stream import plan_stream
         return plan_stream(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"ChromagramPlan(n_chroma={self.n_chroma}, norm={self.chroma_params.norm!r}, params={self.params})"
 
 
@@ -390,7 +407,7 @@ def normalize_frames(values: torch.Tensor, norm: Optional[str]) -> torch.Tensor:
     return torch.where(silent, values, scaled / torch.where(silent, ones, norms))
 
 
-def as_mel_params(mel) -> MelParams:
+def as_mel_params(mel: object) -> MelParams:
     """``mel`` as :class:`MelParams`: itself, or ``MelParams(mel)`` for an int number of bands."""
     if isinstance(mel, MelParams):
         return mel
@@ -399,7 +416,33 @@ def as_mel_params(mel) -> MelParams:
     raise InvalidTypeError(f"mel must be a MelParams or an int number of mel bands, got {type(mel).__name__}")
 
 
-def cached_plan(kind: str, *args):
+#: What :func:`cached_plan` makes.
+AnyPlan = Union[SpectrogramPlan, MfccPlan, ChromagramPlan, "CqtPlan"]
+
+
+def spectrogram_kind(bands: str, scale: str) -> SpectrogramKind:
+    """The :func:`cached_plan` kind of a ``bands`` (``"linear"``, ``"mel"``, ...) spectrogram in ``scale``."""
+    kind = f"{bands}_{scale}"
+    if kind not in _SPECTROGRAM_KINDS:
+        raise InvalidInputError(f"no spectrogram of bands {bands!r} in scale {scale!r}; the kinds are "
+                                f"{sorted(_SPECTROGRAM_KINDS)}")
+    return _SPECTROGRAM_KINDS[kind]
+
+
+# The arguments stay untyped objects: each plan checks their types and names the wrong one.
+@overload
+def cached_plan(kind: SpectrogramKind, *args: object) -> SpectrogramPlan: ...
+@overload
+def cached_plan(kind: Literal["mfcc"], *args: object) -> MfccPlan: ...
+@overload
+def cached_plan(kind: Literal["chromagram"], *args: object) -> ChromagramPlan: ...
+@overload
+def cached_plan(kind: Literal["cqt_power"], *args: object) -> CqtPowerPlan: ...
+@overload
+def cached_plan(kind: Literal["cqt_magnitude"], *args: object) -> CqtMagnitudePlan: ...
+@overload
+def cached_plan(kind: Literal["cqt_db"], *args: object) -> CqtDbPlan: ...
+def cached_plan(kind: str, *args: object) -> AnyPlan:
     """The plan ``SpectrogramPlanner().<kind>_plan(*args)``, shared between calls with equal parameters.
 
     Arguments that cannot be hashed (wrong types) bypass the cache, so the plan's own checks name them.
@@ -411,8 +454,9 @@ def cached_plan(kind: str, *args):
     return _cached_plan(kind, *args)
 
 
-def _make_plan(kind: str, *args):
-    return getattr(SpectrogramPlanner(), f"{kind}_plan")(*args)
+def _make_plan(kind: str, *args: object) -> AnyPlan:
+    make: Callable[..., AnyPlan] = getattr(SpectrogramPlanner(), f"{kind}_plan")
+    return make(*args)
 
 
 # typed: 1 and True (or 1.0) are equal keys otherwise, and only the first is a valid mel band count.
@@ -426,7 +470,7 @@ def stft_tensor(signal: torch.Tensor, params: SpectrogramParams) -> torch.Tensor
     return call_native(ops.stft, signal, window_tensor(stft, signal.dtype, signal.device), **_framing(stft))
 
 
-def stft_result(samples, params: SpectrogramParams) -> StftResult:
+def stft_result(samples: object, params: SpectrogramParams) -> StftResult:
     """The :class:`StftResult` of one signal ``(time,)`` or a batch ``(batch, time)``."""
     check_type("params", params, SpectrogramParams)
     signal = as_signal(samples)

@@ -11,20 +11,21 @@ float32 audio stays float32.
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import torch
 
 from ._dtype import plan_dtype
 from ._validate import check_type
 from .errors import InvalidInputError
 from .inputs import as_signal
-from .params import ErbParams, LogHzParams, LogParams, MelParams, SpectrogramParams
-from .planner import SpectrogramPlan, band_filterbank
+from .params import ErbParams, LogHzParams, LogParams, MelParams, SpectrogramParams, StftParams
+from .planner import BandParams, SpectrogramPlan, band_filterbank
 from .results import Spectrogram
 
 __all__ = [f"{bands}{scale}Plan" for bands in ("Linear", "Mel", "Erb", "LogHz")
            for scale in ("Power", "Magnitude", "Db")]
 
-def check_frame_request(signal: torch.Tensor, stft, frame_idx) -> int:
+def check_frame_request(signal: torch.Tensor, stft: StftParams, frame_idx: object) -> int:
     """``frame_idx`` after checking that ``signal`` is one signal and the frame is one of its frames.
 
     Raises:
@@ -41,12 +42,13 @@ def check_frame_request(signal: torch.Tensor, stft, frame_idx) -> int:
 class _TypedPlan(SpectrogramPlan):
     """One band type and scale; subclasses name them in ``_BAND_TYPE`` and ``_SCALE``."""
 
-    _BAND_TYPE: type | None = None
+    _BAND_TYPE: type[BandParams] | None = None
     _SCALE = "power"
 
-    def __init__(self, params: SpectrogramParams, *args, dtype: str | None = None):
+    # Positional arguments as the seed takes them, checked here so that a missing or extra one is named.
+    def __init__(self, params: SpectrogramParams, *args: object, dtype: str | None = None):
         check_type("params", params, SpectrogramParams)
-        band_params = None
+        band_params: object = None
         if self._BAND_TYPE is not None:
             if not args:
                 raise InvalidInputError(f"{type(self).__name__} needs its {self._BAND_TYPE.__name__}")
@@ -55,22 +57,21 @@ class _TypedPlan(SpectrogramPlan):
         if len(args) > (1 if self._SCALE == "db" else 0):
             raise InvalidInputError(f"{type(self).__name__} got {len(args)} extra positional arguments")
         filterbank = band_filterbank(params, band_params, self._BAND_TYPE) if self._BAND_TYPE else None
-        if db_params is not None:
-            check_type("db_params", db_params, LogParams)
-        super().__init__(params, scale=self._SCALE, filterbank=filterbank, db_params=db_params)
+        db = check_type("db_params", db_params, LogParams) if db_params is not None else None
+        super().__init__(params, scale=self._SCALE, filterbank=filterbank, db_params=db)
         self._dtype = plan_dtype(dtype)
         self.dtype = dtype
 
-    def _signal(self, samples) -> torch.Tensor:
+    def _signal(self, samples: object) -> torch.Tensor:
         signal = as_signal(samples)
         return signal if self._dtype is None else signal.to(self._dtype)
 
-    def compute(self, samples) -> Spectrogram:
+    def compute(self, samples: object) -> Spectrogram:
         """The spectrogram of one signal ``(time,)`` or a batch ``(batch, time)`` (in the plan's dtype
         when it has one), shape ``(n_bins, n_frames)`` or ``(batch, n_bins, n_frames)``."""
         return super().compute(self._signal(samples))
 
-    def compute_frame(self, samples, frame_idx: int) -> np.ndarray:
+    def compute_frame(self, samples: object, frame_idx: int) -> npt.NDArray[np.floating]:
         """Frame ``frame_idx`` of the spectrogram of one signal ``(time,)``, shape ``(n_bins,)``.
 
         Only the samples that frame reads go through the native pass.
@@ -94,24 +95,94 @@ class _TypedPlan(SpectrogramPlan):
         return framed.apply(frame)[..., 0].detach().numpy()
 
 
-def _plan_class(bands: str, band_type, scale: str) -> type:
-    name = f"{bands}{scale.capitalize() if scale != 'db' else 'Db'}Plan"
-    doc = (f"The seed library's ``{name}``: {bands.lower()} {scale} spectrogram plan, "
-           f"``{name}(params{', band_params' if band_type else ''}{', db_params=None' if scale == 'db' else ''}, "
-           "dtype=None)``.")
-    return type(name, (_TypedPlan,), {"_BAND_TYPE": band_type, "_SCALE": scale, "__doc__": doc,
-                                      "__module__": __name__})
+class LinearPowerPlan(_TypedPlan):
+    """The seed library's ``LinearPowerPlan``: linear power spectrogram plan,
+    ``LinearPowerPlan(params, dtype=None)``."""
+
+    _SCALE = "power"
 
 
-LinearPowerPlan = _plan_class("Linear", None, "power")
-LinearMagnitudePlan = _plan_class("Linear", None, "magnitude")
-LinearDbPlan = _plan_class("Linear", None, "db")
-MelPowerPlan = _plan_class("Mel", MelParams, "power")
-MelMagnitudePlan = _plan_class("Mel", MelParams, "magnitude")
-MelDbPlan = _plan_class("Mel", MelParams, "db")
-ErbPowerPlan = _plan_class("Erb", ErbParams, "power")
-ErbMagnitudePlan = _plan_class("Erb", ErbParams, "magnitude")
-ErbDbPlan = _plan_class("Erb", ErbParams, "db")
-LogHzPowerPlan = _plan_class("LogHz", LogHzParams, "power")
-LogHzMagnitudePlan = _plan_class("LogHz", LogHzParams, "magnitude")
-LogHzDbPlan = _plan_class("LogHz", LogHzParams, "db")
+class LinearMagnitudePlan(_TypedPlan):
+    """The seed library's ``LinearMagnitudePlan``: linear magnitude spectrogram plan,
+    ``LinearMagnitudePlan(params, dtype=None)``."""
+
+    _SCALE = "magnitude"
+
+
+class LinearDbPlan(_TypedPlan):
+    """The seed library's ``LinearDbPlan``: linear db spectrogram plan,
+    ``LinearDbPlan(params, db_params=None, dtype=None)``."""
+
+    _SCALE = "db"
+
+
+class MelPowerPlan(_TypedPlan):
+    """The seed library's ``MelPowerPlan``: mel power spectrogram plan,
+    ``MelPowerPlan(params, band_params, dtype=None)``."""
+
+    _BAND_TYPE = MelParams
+    _SCALE = "power"
+
+
+class MelMagnitudePlan(_TypedPlan):
+    """The seed library's ``MelMagnitudePlan``: mel magnitude spectrogram plan,
+    ``MelMagnitudePlan(params, band_params, dtype=None)``."""
+
+    _BAND_TYPE = MelParams
+    _SCALE = "magnitude"
+
+
+class MelDbPlan(_TypedPlan):
+    """The seed library's ``MelDbPlan``: mel db spectrogram plan,
+    ``MelDbPlan(params, band_params, db_params=None, dtype=None)``."""
+
+    _BAND_TYPE = MelParams
+    _SCALE = "db"
+
+
+class ErbPowerPlan(_TypedPlan):
+    """The seed library's ``ErbPowerPlan``: erb power spectrogram plan,
+    ``ErbPowerPlan(params, band_params, dtype=None)``."""
+
+    _BAND_TYPE = ErbParams
+    _SCALE = "power"
+
+
+class ErbMagnitudePlan(_TypedPlan):
+    """The seed library's ``ErbMagnitudePlan``: erb magnitude spectrogram plan,
+    ``ErbMagnitudePlan(params, band_params, dtype=None)``."""
+
+    _BAND_TYPE = ErbParams
+    _SCALE = "magnitude"
+
+
+class ErbDbPlan(_TypedPlan):
+    """The seed library's ``ErbDbPlan``: erb db spectrogram plan,
+    ``ErbDbPlan(params, band_params, db_params=None, dtype=None)``."""
+
+    _BAND_TYPE = ErbParams
+    _SCALE = "db"
+
+
+class LogHzPowerPlan(_TypedPlan):
+    """The seed library's ``LogHzPowerPlan``: loghz power spectrogram plan,
+    ``LogHzPowerPlan(params, band_params, dtype=None)``."""
+
+    _BAND_TYPE = LogHzParams
+    _SCALE = "power"
+
+
+class LogHzMagnitudePlan(_TypedPlan):
+    """The seed library's ``LogHzMagnitudePlan``: loghz magnitude spectrogram plan,
+    ``LogHzMagnitudePlan(params, band_params, dtype=None)``."""
+
+    _BAND_TYPE = LogHzParams
+    _SCALE = "magnitude"
+
+
+class LogHzDbPlan(_TypedPlan):
+    """The seed library's ``LogHzDbPlan``: loghz db spectrogram plan,
+    ``LogHzDbPlan(params, band_params, db_params=None, dtype=None)``."""
+
+    _BAND_TYPE = LogHzParams
+    _SCALE = "db"

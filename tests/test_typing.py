@@ -27,6 +27,7 @@ CLEAN = {
     "spectrograms/export/__init__.py", "spectrograms/recipes/__init__.py",
     "spectrograms/_typing.py", "spectrograms/_dtype.py", "spectrograms/_deltas.py", "spectrograms/inputs.py",
     "spectrograms/results.py", "spectrograms/ops/_frames.py", "spectrograms/ops/_dispatch.py",
+    "spectrograms/planner.py", "spectrograms/typed_plans.py", "spectrograms/compute.py",
 }
 
 _ERROR = re.compile(r"^(spectrograms/[^:]+\.py):\d+: error: .*\[([a-z-]+)\]$")
