@@ -1,5 +1,9 @@
 """torch.compile(fullgraph=True) and torch.export of a feature front-end followed by a conv net."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 import torch
 from torch import nn
@@ -39,6 +43,23 @@ def test_compile_fullgraph_forward_and_backward_match_eager(model):
     (grad,) = torch.autograd.grad(out.square().sum(), x)
     torch.testing.assert_close(out, eager, rtol=1e-4, atol=1e-4)
     torch.testing.assert_close(grad, eager_grad, rtol=1e-3, atol=1e-3 * float(eager_grad.abs().max()))
+
+
+def test_compile_with_ci_environment_variable():
+    # Inductor refuses its implicit fallback to an op that has a decomposition in torch._decomp's
+    # global table (our ONNX route) when CI is set, as GitHub Actions does: the op's fallback is explicit.
+    # A fresh process: a fallback that an earlier compile in this one created would hide the refusal.
+    script = (
+        "import torch, tests.test_compile as t\n"
+        "model, x = t._model(), torch.randn(2, 8000, requires_grad=True)\n"
+        "out = torch.compile(model, fullgraph=True)(x)\n"
+        "torch.testing.assert_close(out, model(x), rtol=1e-4, atol=1e-4)\n"
+    )
+    # Inductor's on-disk cache would skip the lowering where the refusal happens.
+    env = {**os.environ, "CI": "true", "TORCHINDUCTOR_FORCE_DISABLE_CACHES": "1",
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
 
 
 def test_export_runs_and_matches_eager(model):

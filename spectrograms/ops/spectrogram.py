@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 
 import torch
 
@@ -52,8 +53,27 @@ def spectrogram(
     return call_op(torch.ops.spectrograms.spectrogram.default, *args)
 
 
+def _keep_fused_op_in_inductor() -> None:
+    """Registers Inductor's fallback to the native op before Inductor creates it implicitly.
+
+    The op has a decomposition in ``torch._decomp``'s global table (the ONNX route,
+    :mod:`spectrograms.export.onnx`), and Inductor's implicit fallback refuses such an op when the
+    ``CI`` environment variable is set (GitHub Actions sets it), failing ``torch.compile`` and
+    AOTInductor of every model with our layers there. An explicit fallback says the fused kernel is
+    wanted. Done here, in the fake kernel that Inductor's tracing runs, because Inductor's lowering
+    module takes seconds to import: only a process that compiles pays for it.
+    """
+    lowering = sys.modules.get("torch._inductor.lowering")
+    op = torch.ops.spectrograms.spectrogram.default
+    if lowering is None or op in lowering.lowerings:
+        return
+    tag = torch._library.utils.get_layout_constraint_tag(op, with_default=True)
+    lowering.make_fallback(op, layout_constraint=lowering.tag_to_layout_constraint(tag), override_decomp=True)
+
+
 @torch.library.register_fake("spectrograms::spectrogram")
 def _(signal, window, n_fft, hop_length, center, pad_mode, power, fb_crow, fb_col, fb_val, floor_db):
+    _keep_fused_op_in_inductor()
     # The fake kernel also runs for a meta window beside a real signal; without this it would return
     # uninitialised memory there instead of the native kernel's error.
     torch._check_value(window.device == signal.device,
