@@ -6,7 +6,8 @@ decompositions registered in ``torch._decomp``. Registering :func:`portable_spec
 ``spectrograms::spectrogram`` makes every call site of the op exportable (the spectral layers, the
 Whisper front-end, the spectral centroid, ...) with a plain ``torch.onnx.export`` and no argument from
 the user. ``torch.export``'s and Inductor's default decompositions are explicit lists of aten ops, so
-``torch.compile``, ``torch.export`` and AOTInductor keep the fused op; but the fake-tensor mode
+``torch.compile``, ``torch.export`` and AOTInductor keep the fused op (Inductor through the explicit
+fallback that the op's fake kernel registers, see ``spectrograms/ops/spectrogram.py``); but the fake-tensor mode
 prefers a registered decomposition to an op's fake kernel when shapes are symbolic, unless the op
 has a meta entry, so the op's fake kernel is entered in ``torch._decomp.meta_table`` too: traced with
 dynamic shapes, the op's output shape comes from its own fake kernel (one symbolic frame count, no
