@@ -11,13 +11,16 @@ from __future__ import annotations
 import functools
 import math
 import warnings
+from typing import Any
 
+import numpy.typing as npt
 import torch
 
 from . import ops
 from ._validate import call_native, check_type, optional_positive_int
 from .errors import InvalidInputError, InvalidTypeError
 from ._dtype import complex_of, resolve_dtype
+from ._typing import SignalLike
 from .compute import one_db_params, signal_in, spectrogram_of
 from .fft import as_complex
 from .ops.istft import window_envelope
@@ -39,7 +42,7 @@ __all__ = [
 ]
 
 
-def compute_erb_power_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams,
+def compute_erb_power_spectrogram(samples: SignalLike, params: SpectrogramParams, erb_params: ErbParams,
                                   db: LogParams | None = None, dtype: str | None = None, *,
                                   db_params: LogParams | None = None) -> Spectrogram:
     """ERB (gammatone-style) filterbank applied to ``|X|^2``, shape ``(n_filters, n_frames)``; ``db`` is
@@ -48,7 +51,7 @@ def compute_erb_power_spectrogram(samples, params: SpectrogramParams, erb_params
     return spectrogram_of("erb", "power", samples, params, (erb_params,), None, dtype)
 
 
-def compute_erb_magnitude_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams,
+def compute_erb_magnitude_spectrogram(samples: SignalLike, params: SpectrogramParams, erb_params: ErbParams,
                                       db: LogParams | None = None, dtype: str | None = None, *,
                                       db_params: LogParams | None = None) -> Spectrogram:
     """ERB filterbank applied to ``|X|``, shape ``(n_filters, n_frames)``; ``db`` is ignored."""
@@ -56,14 +59,14 @@ def compute_erb_magnitude_spectrogram(samples, params: SpectrogramParams, erb_pa
     return spectrogram_of("erb", "magnitude", samples, params, (erb_params,), None, dtype)
 
 
-def compute_erb_db_spectrogram(samples, params: SpectrogramParams, erb_params: ErbParams,
+def compute_erb_db_spectrogram(samples: SignalLike, params: SpectrogramParams, erb_params: ErbParams,
                                db: LogParams | None = None, dtype: str | None = None, *,
                                db_params: LogParams | None = None) -> Spectrogram:
     """ERB band power in dB with the floor of ``db``; without ``db`` the power (the seed's)."""
     return spectrogram_of("erb", "db", samples, params, (erb_params,), one_db_params(db_params, db), dtype)
 
 
-def compute_loghz_power_spectrogram(samples, params: SpectrogramParams, loghz_params: LogHzParams,
+def compute_loghz_power_spectrogram(samples: SignalLike, params: SpectrogramParams, loghz_params: LogHzParams,
                                     db: LogParams | None = None, dtype: str | None = None, *,
                                     db_params: LogParams | None = None) -> Spectrogram:
     """``|X|^2`` on log-spaced frequencies, shape ``(n_bins, n_frames)``; ``db`` is ignored. See
@@ -72,7 +75,7 @@ def compute_loghz_power_spectrogram(samples, params: SpectrogramParams, loghz_pa
     return spectrogram_of("loghz", "power", samples, params, (loghz_params,), None, dtype)
 
 
-def compute_loghz_magnitude_spectrogram(samples, params: SpectrogramParams, loghz_params: LogHzParams,
+def compute_loghz_magnitude_spectrogram(samples: SignalLike, params: SpectrogramParams, loghz_params: LogHzParams,
                                         db: LogParams | None = None, dtype: str | None = None, *,
                                         db_params: LogParams | None = None) -> Spectrogram:
     """``|X|`` on log-spaced frequencies, shape ``(n_bins, n_frames)``; ``db`` is ignored."""
@@ -80,16 +83,17 @@ def compute_loghz_magnitude_spectrogram(samples, params: SpectrogramParams, logh
     return spectrogram_of("loghz", "magnitude", samples, params, (loghz_params,), None, dtype)
 
 
-def compute_loghz_db_spectrogram(samples, params: SpectrogramParams, loghz_params: LogHzParams,
+def compute_loghz_db_spectrogram(samples: SignalLike, params: SpectrogramParams, loghz_params: LogHzParams,
                                  db: LogParams | None = None, dtype: str | None = None, *,
                                  db_params: LogParams | None = None) -> Spectrogram:
     """Log-Hz power in dB with the floor of ``db``; without ``db`` the power (the seed's)."""
     return spectrogram_of("loghz", "db", samples, params, (loghz_params,), one_db_params(db_params, db), dtype)
 
 
-def compute_mfcc(samples, params: SpectrogramParams | StftParams | None = None, mel: MelParams | int | float | None = None,
-                 mfcc_params: MfccParams | int | None = None, *seed_args, db_params: LogParams | None = None,
-                 dtype: str | None = None, **seed_keywords) -> Mfcc:
+def compute_mfcc(samples: SignalLike, params: SpectrogramParams | StftParams | None = None,
+                 mel: MelParams | int | float | None = None, mfcc_params: MfccParams | int | None = None,
+                 *seed_args: object, db_params: LogParams | None = None, dtype: str | None = None,
+                 **seed_keywords: object) -> Mfcc:
     """Mel-frequency cepstral coefficients, shape ``(n_mfcc, n_frames)`` (or ``(batch, n_mfcc, n_frames)``).
 
     ``compute_mfcc(samples, params, mel, mfcc_params)``: the orthonormal DCT-II over the mel power in dB,
@@ -113,6 +117,8 @@ def compute_mfcc(samples, params: SpectrogramParams | StftParams | None = None, 
     """
     stft_params = seed_keywords.pop("stft_params", None)
     if isinstance(params, StftParams) or (params is None and stft_params is not None):
+        # The seed's arguments, by position or keyword, are checked by the constructors _seed_mfcc calls.
+        given: dict[str, Any]
         unknown = set(seed_keywords) - {"sample_rate", "n_mels"}
         if unknown or len(seed_args) > 2:
             raise InvalidTypeError(f"the seed's compute_mfcc(samples, stft_params, sample_rate, n_mels, mfcc_params, "
@@ -131,9 +137,9 @@ def compute_mfcc(samples, params: SpectrogramParams | StftParams | None = None, 
     return cached_plan("mfcc", params, mel, mfcc_params, db_params).compute(signal_in(samples, dtype))
 
 
-def _seed_mfcc(samples, stft_params: StftParams, sample_rate=None, n_mels=None, mfcc_params=None,
-               dtype=None) -> Mfcc:
-    check_type("stft_params", stft_params, StftParams)
+def _seed_mfcc(samples: SignalLike, stft_params: object, sample_rate: float | None = None, n_mels: int | None = None,
+               mfcc_params: MfccParams | None = None, dtype: str | None = None) -> Mfcc:
+    stft_params = check_type("stft_params", stft_params, StftParams)
     if sample_rate is None or n_mels is None:
         raise InvalidTypeError("the seed's compute_mfcc needs sample_rate and n_mels")
     mfcc_params = check_type("mfcc_params", MfccParams() if mfcc_params is None else mfcc_params, MfccParams)
@@ -159,8 +165,8 @@ def _seed_mfcc_basis(n_mfcc: int, n_mels: int, lifter: float) -> torch.Tensor:
     return weights * torch.cos(math.pi * k * (i + 0.5) / n_mels)
 
 
-def compute_chromagram(samples, params: SpectrogramParams | StftParams | None = None, *args, dtype: str | None = None,
-                       **keywords) -> Chromagram:
+def compute_chromagram(samples: SignalLike, params: SpectrogramParams | StftParams | None = None, *args: object,
+                       dtype: str | None = None, **keywords: object) -> Chromagram:
     """Energy per pitch class, shape ``(n_chroma, n_frames)``, rows C, C#, ..., B.
 
     ``compute_chromagram(samples, params, chroma_params=None)``: the spectrogram through
@@ -178,6 +184,9 @@ def compute_chromagram(samples, params: SpectrogramParams | StftParams | None = 
         dtype: ``"float32"`` or ``"float64"`` to compute in; None keeps the input's.
     """
     stft_params = keywords.pop("stft_params", None)
+    # The seed's arguments, by position or keyword; SpectrogramParams and the plan check them.
+    given: dict[str, Any]
+    names: tuple[str, ...]
     if isinstance(params, StftParams) or (params is None and stft_params is not None):
         names, stft_params = ("sample_rate", "chroma_params"), params if params is not None else stft_params
         if len(args) > 3 or (len(args) == 3 and dtype is not None):
@@ -203,7 +212,7 @@ def compute_chromagram(samples, params: SpectrogramParams | StftParams | None = 
     return cached_plan("chromagram", params, given.get("chroma_params")).compute(signal_in(samples, dtype))
 
 
-def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size: int | None = None,
+def compute_istft(stft: StftResult | torch.Tensor | npt.ArrayLike, params: SpectrogramParams | int | None = None, hop_size: int | None = None,
                   window: WindowType | None = None, center: bool = True, dtype: str | None = None, *,
                   length: int | None = None) -> torch.Tensor:
     """The signal back from its STFT: inverse FFT of each frame, windowed overlap-add, divided by the
@@ -237,26 +246,27 @@ def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size:
             values, or a setting that cannot be inverted (the window-square sum is ~0 somewhere).
     """
     seed_form = isinstance(params, int) and not isinstance(params, bool)
-    if seed_form:  # the seed's (n_fft, hop_size, window, center)
+    given: object = params
+    if isinstance(params, int) and not isinstance(params, bool):  # the seed's (n_fft, hop_size, window, center)
         if hop_size is None or window is None:
             raise InvalidTypeError("compute_istft(stft_matrix, n_fft, hop_size, window, center=True) needs "
                                    "hop_size and window")
-        params = SpectrogramParams(StftParams(params, hop_size, window, center), 1.0)
+        given = SpectrogramParams(StftParams(params, hop_size, window, center), 1.0)
     elif hop_size is not None or window is not None:
         raise InvalidTypeError("hop_size and window go with an int n_fft (the seed's form); params carries them")
     if isinstance(stft, StftResult):
-        params = stft.params if params is None else params
+        given = stft.params if given is None else given
         if length is None:
             length = stft.n_samples
         stft = stft.tensor
-    elif params is None:
+    elif given is None:
         raise InvalidInputError("params is required to invert an STFT given as an array (an StftResult carries its own)")
-    check_type("params", params, SpectrogramParams)
+    spectrogram_params = check_type("params", given, SpectrogramParams)
     spectrum = as_complex(stft, name="stft", min_dims=2, max_dims=3)
     if isinstance(stft, torch.Tensor) and stft.requires_grad:
         spectrum = stft.to(spectrum.dtype)  # keep the graph: the inverse is linear, its gradient the adjoint
     length = optional_positive_int("length", length)
-    stft_params = params.stft
+    stft_params = spectrogram_params.stft
     if spectrum.shape[-2] != stft_params.n_bins:
         raise InvalidInputError(
             f"the STFT has {spectrum.shape[-2]} frequency bins but n_fft={stft_params.n_fft} needs "
@@ -264,13 +274,13 @@ def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size:
         )
     real_dtype = resolve_dtype(dtype, spectrum)
     spectrum = spectrum.to(complex_of(real_dtype))
-    window = window_tensor(stft_params, real_dtype, spectrum.device)
+    taper = window_tensor(stft_params, real_dtype, spectrum.device)
     if seed_form:
-        envelope = window_envelope(window, spectrum.shape[-1], stft_params.hop_size)
-        uncovered = envelope <= _UNCOVERED * (window * window).max()
+        envelope = window_envelope(taper, spectrum.shape[-1], stft_params.hop_size)
+        uncovered = envelope <= _UNCOVERED * (taper * taper).max()
         if bool(uncovered.any()):
-            return _istft_zero_where_uncovered(spectrum, window, envelope, uncovered, stft_params, length)
-    return call_native(ops.istft, spectrum, window, n_fft=stft_params.n_fft, hop_length=stft_params.hop_size,
+            return _istft_zero_where_uncovered(spectrum, taper, envelope, uncovered, stft_params, length)
+    return call_native(ops.istft, spectrum, taper, n_fft=stft_params.n_fft, hop_length=stft_params.hop_size,
                        center=stft_params.centre, length=length)
 
 
@@ -278,7 +288,8 @@ def compute_istft(stft, params: SpectrogramParams | int | None = None, hop_size:
 _UNCOVERED = 1e-11
 
 
-def _istft_zero_where_uncovered(spectrum, window, envelope, uncovered, stft_params: StftParams, length):
+def _istft_zero_where_uncovered(spectrum: torch.Tensor, window: torch.Tensor, envelope: torch.Tensor,
+                                uncovered: torch.Tensor, stft_params: StftParams, length: int | None) -> torch.Tensor:
     """The seed library's inverse where some samples are carried by no frame (a window that is zero at its
     ends with centre=False, or a hop longer than the window): those samples are 0, the others the
     least-squares inverse. A gap inside the signal is warned about, since its samples are lost."""

@@ -10,6 +10,10 @@ in float32 (complex64 spectra), everything else in float64 (complex128). Results
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeAlias, Union
+
+import numpy.typing as npt
 import torch
 
 from . import ops
@@ -37,8 +41,11 @@ __all__ = [
 
 _MAX_DIMS = 8
 
+#: What the FFT functions take: a tensor, or anything NumPy makes an array of (nested lists, complex included).
+TensorLike: TypeAlias = Union[torch.Tensor, npt.ArrayLike]
 
-def compute_fft(samples, n_fft: int | None = None, dtype: str | None = None) -> torch.Tensor:
+
+def compute_fft(samples: TensorLike, n_fft: int | None = None, dtype: str | None = None) -> torch.Tensor:
     """The non-negative-frequency half of the spectrum of real input along its last axis, as the seed
     library's ``compute_fft`` (and ``numpy.fft.rfft(samples, n_fft)``).
 
@@ -54,7 +61,7 @@ def compute_fft(samples, n_fft: int | None = None, dtype: str | None = None) -> 
     return _transform(ops.rfft, samples, n_fft, dtype)
 
 
-def compute_rfft(samples, n_fft: int | None = None, dtype: str | None = None) -> torch.Tensor:
+def compute_rfft(samples: TensorLike, n_fft: int | None = None, dtype: str | None = None) -> torch.Tensor:
     """The magnitude ``|X[k]|`` of the non-negative-frequency half spectrum, as the seed library's
     ``compute_rfft`` (``numpy.abs(numpy.fft.rfft(samples, n_fft))``).
 
@@ -67,7 +74,7 @@ def compute_rfft(samples, n_fft: int | None = None, dtype: str | None = None) ->
     return magnitude_of(compute_fft(samples, n_fft, dtype))
 
 
-def compute_irfft(spectrum, n_fft: int | None = None, dtype: str | None = None) -> torch.Tensor:
+def compute_irfft(spectrum: TensorLike, n_fft: int | None = None, dtype: str | None = None) -> torch.Tensor:
     """The real signal of a half spectrum, as the seed's ``compute_irfft`` and
     ``numpy.fft.irfft(spectrum, n_fft)`` (scaled by ``1 / n_fft``).
 
@@ -89,7 +96,7 @@ def compute_irfft(spectrum, n_fft: int | None = None, dtype: str | None = None) 
     return call_native(ops.irfft, values, optional_positive_int("n_fft", n_fft))
 
 
-def compute_power_spectrum(samples, n_fft: int | None = None, window: WindowType | None = None,
+def compute_power_spectrum(samples: TensorLike, n_fft: int | None = None, window: WindowType | None = None,
                            dtype: str | None = None) -> torch.Tensor:
     """``|rfft(samples * window, n_fft)|^2``, real, shape ``(..., n_fft // 2 + 1)``.
 
@@ -104,22 +111,24 @@ def compute_power_spectrum(samples, n_fft: int | None = None, window: WindowType
     return power_of(_windowed_rfft(samples, n_fft, window, dtype))
 
 
-def compute_magnitude_spectrum(samples, n_fft: int | None = None, window: WindowType | None = None,
+def compute_magnitude_spectrum(samples: TensorLike, n_fft: int | None = None, window: WindowType | None = None,
                                dtype: str | None = None) -> torch.Tensor:
     """``|rfft(samples * window, n_fft)|``, real, shape ``(..., n_fft // 2 + 1)``; arguments as
     :func:`compute_power_spectrum`."""
     return magnitude_of(_windowed_rfft(samples, n_fft, window, dtype))
 
 
-def _windowed_rfft(samples, n_fft, window, dtype) -> torch.Tensor:
+def _windowed_rfft(samples: TensorLike, n_fft: int | None, window: WindowType | None,
+                   dtype: str | None) -> torch.Tensor:
     if window is None:
         return compute_fft(samples, n_fft, dtype)
     values = as_real(samples, name="samples", min_dims=1)
     values = values.to(resolve_dtype(dtype, values))
-    n_fft = values.shape[-1] if n_fft is None else optional_positive_int("n_fft", n_fft)
-    values = torch.nn.functional.pad(values[..., :n_fft], (0, max(0, n_fft - values.shape[-1])))
-    values = values * check_type("window", window, WindowType).coefficients(n_fft, values.dtype)
-    return compute_fft(values, n_fft)
+    checked = optional_positive_int("n_fft", n_fft)
+    size = values.shape[-1] if checked is None else checked
+    values = torch.nn.functional.pad(values[..., :size], (0, max(0, size - values.shape[-1])))
+    values = values * check_type("window", window, WindowType).coefficients(size, values.dtype)
+    return compute_fft(values, size)
 
 
 def clear_fft_plan_cache() -> None:
@@ -144,7 +153,7 @@ def fft_plan_cache_info() -> tuple[int, int]:
     return forward, inverse
 
 
-def fft2d(data) -> Fft2dResult:
+def fft2d(data: TensorLike) -> Fft2dResult:
     """The 2-D FFT of real data over its last two axes, as ``numpy.fft.rfft2(data)``.
 
     Args:
@@ -155,10 +164,10 @@ def fft2d(data) -> Fft2dResult:
         complex128 otherwise.
     """
     values = as_real(data, name="data", min_dims=2)
-    return Fft2dResult(call_native(ops.rfft2, values), tuple(values.shape[-2:]))
+    return Fft2dResult(call_native(ops.rfft2, values), (values.shape[-2], values.shape[-1]))
 
 
-def ifft2d(spectrum, output_ncols: int | None = None) -> torch.Tensor:
+def ifft2d(spectrum: Fft2dResult | TensorLike, output_ncols: int | None = None) -> torch.Tensor:
     """Real data from its 2-D half spectrum, as ``numpy.fft.irfft2(spectrum, s=(rows, output_ncols))``.
 
     Args:
@@ -180,17 +189,17 @@ def ifft2d(spectrum, output_ncols: int | None = None) -> torch.Tensor:
     return call_native(ops.irfft2, values, optional_positive_int("output_ncols", output_ncols))
 
 
-def power_spectrum_2d(data) -> torch.Tensor:
+def power_spectrum_2d(data: TensorLike) -> torch.Tensor:
     """``|fft2d(data)|^2``, real, shape ``(..., rows, cols // 2 + 1)``."""
     return fft2d(data).power()
 
 
-def magnitude_spectrum_2d(data) -> torch.Tensor:
+def magnitude_spectrum_2d(data: TensorLike) -> torch.Tensor:
     """``|fft2d(data)|``, real, shape ``(..., rows, cols // 2 + 1)``."""
     return fft2d(data).magnitude()
 
 
-def as_real(values, *, name: str, min_dims: int = 1) -> torch.Tensor:
+def as_real(values: object, *, name: str, min_dims: int = 1) -> torch.Tensor:
     """``values`` as a contiguous float32 or float64 tensor of ``min_dims`` to 8 dims with no empty axis.
 
     float32 stays float32; float16 and bfloat16 become float32; float64 and integers become float64.
@@ -207,7 +216,7 @@ def as_real(values, *, name: str, min_dims: int = 1) -> torch.Tensor:
     return _check_shape(tensor, name, min_dims, _MAX_DIMS).contiguous()
 
 
-def as_complex(values, *, name: str, min_dims: int = 1, max_dims: int = _MAX_DIMS) -> torch.Tensor:
+def as_complex(values: object, *, name: str, min_dims: int = 1, max_dims: int = _MAX_DIMS) -> torch.Tensor:
     """``values`` as a contiguous complex64 or complex128 tensor of ``min_dims`` to ``max_dims`` dims.
 
     complex64 (and float32) give complex64; everything else numeric gives complex128.
@@ -234,12 +243,13 @@ def _check_shape(tensor: torch.Tensor, name: str, min_dims: int, max_dims: int) 
     return tensor
 
 
-def _transform(op, samples, n_fft, dtype=None):
+def _transform(op: Callable[[torch.Tensor, int | None], torch.Tensor], samples: TensorLike, n_fft: int | None,
+               dtype: str | None = None) -> torch.Tensor:
     values = as_real(samples, name="samples", min_dims=1)
     values = values.to(resolve_dtype(dtype, values))
-    n_fft = optional_positive_int("n_fft", n_fft)
-    if n_fft is not None and n_fft > values.shape[-1]:
+    size = optional_positive_int("n_fft", n_fft)
+    if size is not None and size > values.shape[-1]:
         # Zero-padding beyond the signal is what can ask for any size (FFTW aborts the process when its
         # own allocation fails): bounded before the op, while a transform no longer than the signal is not.
-        allocation("n_fft", values[..., 0].numel(), n_fft)
-    return call_native(op, values, n_fft)
+        allocation("n_fft", values[..., 0].numel(), size)
+    return call_native(op, values, size)

@@ -28,6 +28,7 @@ CLEAN = {
     "spectrograms/_typing.py", "spectrograms/_dtype.py", "spectrograms/_deltas.py", "spectrograms/inputs.py",
     "spectrograms/results.py", "spectrograms/ops/_frames.py", "spectrograms/ops/_dispatch.py",
     "spectrograms/planner.py", "spectrograms/typed_plans.py", "spectrograms/compute.py",
+    "spectrograms/features.py", "spectrograms/fft.py", "spectrograms/fft_axes.py",
 }
 
 _ERROR = re.compile(r"^(spectrograms/[^:]+\.py):\d+: error: .*\[([a-z-]+)\]$")
