@@ -440,7 +440,7 @@ class MelNorm(str, enum.Enum):
     L2 = "l2"
 
     @classmethod
-    def _missing_(cls, value):
+    def _missing_(cls, value: object) -> None:
         unknown_enum_value(cls, value)
 
 
@@ -456,7 +456,7 @@ class MelScale(str, enum.Enum):
     htk = "htk"
 
     @classmethod
-    def _missing_(cls, value):
+    def _missing_(cls, value: object) -> None:
         unknown_enum_value(cls, value)
 
 
